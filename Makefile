@@ -1,0 +1,61 @@
+# aluna — two commands for a fresh machine:
+#   make demo   set up .venv, build aluna (release), run the main job on shipped synthetic data
+#   make test   set up .venv with the test extras, then run every check and test
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+OUT := out
+export CARGO_TERM_COLOR := never
+# A synthetic key for tests and notebooks: never a real one (see docs/responsible-use.md).
+export ALUNA_TEST_KEY := aluna-synthetic-test-key-not-secret
+
+.PHONY: help demo test venv build develop lint rust-test py-test stubtest bench fixtures clean
+
+help:
+	@echo "make demo   - set up .venv, build aluna, run the main job on shipped synthetic data"
+	@echo "make test   - every check and test (fmt, clippy, cargo test, ruff, stubtest, pytest, notebooks)"
+	@echo "make bench  - side-by-side benchmarks, written to docs/benchmarks.md"
+
+$(VENV)/.created:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet "maturin>=1.9,<2"
+	touch $@
+
+venv: $(VENV)/.created
+
+# One release build serves demo and test alike; cargo makes it a no-op when nothing changed.
+build: venv
+	$(VENV)/bin/maturin develop --release --quiet
+
+develop-test: venv
+	$(VENV)/bin/maturin develop --release --quiet --extras test
+
+demo: build
+	mkdir -p $(OUT)
+	$(VENV)/bin/aluna demo --out $(OUT)
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+rust-test:
+	cargo test --workspace --exclude aluna-py --quiet
+
+test: develop-test lint rust-test
+	$(PY) -m ruff check python benches
+	$(PY) -m ruff format --check python benches
+	$(PY) -m mypy.stubtest aluna._native
+	$(PY) -m pytest --doctest-modules python/aluna python/tests --nbmake notebooks
+
+bench: venv
+	$(VENV)/bin/maturin develop --release --quiet --extras test,bench
+	$(PY) benches/run.py --out docs/benchmarks.md
+
+clean:
+	rm -rf $(VENV) target $(OUT)

@@ -1,0 +1,350 @@
+//! `aluna._native.Graph`: the binding of [`aluna_graph::CaseGraph`].
+
+use std::sync::Arc;
+
+use aluna_core::ids::{IdMap, Key, KeyKind};
+use aluna_core::Error;
+use aluna_graph::{
+    connected_components, degree, strength, strongly_connected_components, CaseGraph, Direction,
+    EdgeColumns, GraphOptions, NodeColumns, SubgraphFilter,
+};
+use arrow_array::builder::{Int64Builder, LargeStringBuilder, ListBuilder};
+use arrow_array::{ArrayRef, Float64Array, Int64Array, UInt32Array};
+use pyo3::prelude::*;
+use pyo3_arrow::PyTable;
+
+use crate::convert::{output, table};
+use crate::errors::IntoPy;
+use crate::run::run_detached;
+
+/// A case-link graph held in Rust (see `aluna.CaseGraph` for the documented API).
+#[pyclass(name = "Graph", module = "aluna._native", frozen)]
+pub struct PyGraph {
+    pub(crate) inner: Arc<CaseGraph>,
+}
+
+impl PyGraph {
+    fn wrap(graph: CaseGraph) -> Self {
+        Self {
+            inner: Arc::new(graph),
+        }
+    }
+}
+
+fn direction(name: &str) -> PyResult<Direction> {
+    match name {
+        "all" => Ok(Direction::All),
+        "out" => Ok(Direction::Out),
+        "in" => Ok(Direction::In),
+        other => Err(Error::argument(
+            "direction",
+            format!("expected \"all\", \"in\" or \"out\", got {other:?}"),
+        ))
+        .py_err(),
+    }
+}
+
+/// A list column of link-type names per edge.
+fn link_type_lists(levels: &IdMap, per_edge: impl Iterator<Item = Vec<u32>>) -> ArrayRef {
+    match levels.kind() {
+        KeyKind::Str => {
+            let mut b = ListBuilder::new(LargeStringBuilder::new());
+            for codes in per_edge {
+                for c in codes {
+                    if let Key::Str(s) = levels.key(c as usize) {
+                        b.values().append_value(s);
+                    }
+                }
+                b.append(true);
+            }
+            Arc::new(b.finish())
+        }
+        KeyKind::Int => {
+            let mut b = ListBuilder::new(Int64Builder::new());
+            for codes in per_edge {
+                for c in codes {
+                    if let Key::Int(v) = levels.key(c as usize) {
+                        b.values().append_value(v);
+                    }
+                }
+                b.append(true);
+            }
+            Arc::new(b.finish())
+        }
+    }
+}
+
+#[pymethods]
+impl PyGraph {
+    /// Build from an edge table and an optional node table.
+    #[staticmethod]
+    #[pyo3(signature = (edges, source, target, weight=None, link_type=None, time=None, directed=false, multigraph=false, nodes=None, node="node", role=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn from_tables(
+        py: Python<'_>,
+        edges: PyTable,
+        source: &str,
+        target: &str,
+        weight: Option<&str>,
+        link_type: Option<&str>,
+        time: Option<&str>,
+        directed: bool,
+        multigraph: bool,
+        nodes: Option<PyTable>,
+        node: &str,
+        role: Option<&str>,
+    ) -> PyResult<Self> {
+        let edges = table(edges);
+        let nodes = nodes.map(table);
+        let columns = EdgeColumns {
+            source,
+            target,
+            weight,
+            link_type,
+            time,
+        };
+        let node_columns = NodeColumns { node, role };
+        let options = GraphOptions {
+            directed,
+            multigraph,
+        };
+        run_detached(py, None, |_| {
+            CaseGraph::from_tables(
+                &edges,
+                &columns,
+                nodes.as_ref().map(|t| (t, &node_columns)),
+                options,
+            )
+        })
+        .map(Self::wrap)
+    }
+
+    fn number_of_nodes(&self) -> usize {
+        self.inner.number_of_nodes()
+    }
+
+    fn number_of_edges(&self) -> usize {
+        self.inner.number_of_edges()
+    }
+
+    fn is_directed(&self) -> bool {
+        self.inner.is_directed()
+    }
+
+    fn is_multigraph(&self) -> bool {
+        self.inner.is_multigraph()
+    }
+
+    fn is_weighted(&self) -> bool {
+        self.inner.edge_weights().is_some()
+    }
+
+    fn has_link_types(&self) -> bool {
+        self.inner.link_types().is_some()
+    }
+
+    fn has_time(&self) -> bool {
+        self.inner.time_kind().is_some()
+    }
+
+    fn has_roles(&self) -> bool {
+        self.inner.roles().is_some()
+    }
+
+    /// How link times are stored: `("integer", None, None)`, `("date", None, None)` or
+    /// `("datetime", unit, time zone)`; `None` when links have no time.
+    fn time_kind(&self) -> Option<(&'static str, Option<&'static str>, Option<String>)> {
+        use aluna_core::table::TimeKind;
+        use arrow_schema::TimeUnit;
+        Some(match self.inner.time_kind()? {
+            TimeKind::Integer => ("integer", None, None),
+            TimeKind::Date => ("date", None, None),
+            TimeKind::Timestamp(unit, tz) => (
+                "datetime",
+                Some(match unit {
+                    TimeUnit::Second => "s",
+                    TimeUnit::Millisecond => "ms",
+                    TimeUnit::Microsecond => "us",
+                    TimeUnit::Nanosecond => "ns",
+                }),
+                tz.clone(),
+            ),
+        })
+    }
+
+    /// Approximate heap bytes of the graph's storage.
+    fn heap_bytes(&self) -> usize {
+        self.inner.heap_bytes()
+    }
+
+    /// Node ids (and roles, when set) in index order.
+    fn nodes(&self) -> PyResult<PyTable> {
+        let g = &self.inner;
+        let mut columns = vec![("node", g.node_ids().to_arrow(None))];
+        if let Some(roles) = g.roles() {
+            let mut b = LargeStringBuilder::new();
+            roles.iter().for_each(|r| b.append_value(r.name()));
+            columns.push(("role", Arc::new(b.finish()) as ArrayRef));
+        }
+        output(columns)
+    }
+
+    /// Edges, one row per merged edge (or per observed link when `per_link`).
+    #[pyo3(signature = (per_link=false))]
+    fn edges(&self, py: Python<'_>, per_link: bool) -> PyResult<PyTable> {
+        let g = Arc::clone(&self.inner);
+        let columns = run_detached(py, None, move |_| {
+            let ids = g.node_ids();
+            let mut columns: Vec<(&str, ArrayRef)> = Vec::new();
+            if per_link {
+                let rows = g.edge_rows();
+                columns.push(("source", ids.to_arrow(Some(&rows.source))));
+                columns.push(("target", ids.to_arrow(Some(&rows.target))));
+                if let Some(w) = rows.weight {
+                    columns.push(("weight", Arc::new(Float64Array::from(w))));
+                }
+                if let (Some(codes), Some(levels)) = (rows.link_type, g.link_types()) {
+                    columns.push(("link_type", levels.to_arrow(Some(&codes))));
+                }
+                if let (Some(t), Some(kind)) = (rows.time, g.time_kind()) {
+                    columns.push(("time", kind.to_arrow(t)?));
+                }
+                return Ok(columns);
+            }
+            let (source, target): (Vec<u32>, Vec<u32>) = g.edges().map(|(_, a, b)| (a, b)).unzip();
+            columns.push(("source", ids.to_arrow(Some(&source))));
+            columns.push(("target", ids.to_arrow(Some(&target))));
+            if let Some(w) = g.edge_weights() {
+                columns.push(("weight", Arc::new(Float64Array::from(w.to_vec()))));
+            }
+            if let Some(levels) = g.link_types() {
+                let per_edge = (0..g.number_of_pairs()).map(|e| g.edge_link_types(e));
+                columns.push(("link_types", link_type_lists(levels, per_edge)));
+            }
+            if let Some(kind) = g.time_kind() {
+                let spans: Vec<(i64, i64)> = (0..g.number_of_pairs())
+                    .map(|e| g.edge_time_span(e).unwrap_or((0, 0)))
+                    .collect();
+                columns.push((
+                    "first_seen",
+                    kind.to_arrow(spans.iter().map(|s| s.0).collect())?,
+                ));
+                columns.push((
+                    "last_seen",
+                    kind.to_arrow(spans.iter().map(|s| s.1).collect())?,
+                ));
+            }
+            let counts: Vec<i64> = g.multiplicities().map(i64::from).collect();
+            columns.push(("links", Arc::new(Int64Array::from(counts))));
+            Ok(columns)
+        })?;
+        output(columns)
+    }
+
+    /// Degree (or strength, when `weighted`) per node.
+    #[pyo3(signature = (name, weighted=false, direction="all"))]
+    fn degree(&self, name: &str, weighted: bool, direction: &str) -> PyResult<PyTable> {
+        let d = self::direction(direction)?;
+        let values: ArrayRef = if weighted {
+            Arc::new(Float64Array::from(strength(&self.inner, d).py_err()?))
+        } else {
+            let counts = degree(&self.inner, d).py_err()?;
+            Arc::new(Int64Array::from_iter_values(
+                counts.into_iter().map(|c| c as i64),
+            ))
+        };
+        output(vec![
+            ("node", self.inner.node_ids().to_arrow(None)),
+            (name, values),
+        ])
+    }
+
+    /// Component label per node.
+    #[pyo3(signature = (strong=false))]
+    fn components(&self, py: Python<'_>, strong: bool) -> PyResult<PyTable> {
+        let g = Arc::clone(&self.inner);
+        let labels = run_detached(py, None, move |_| {
+            if strong {
+                strongly_connected_components(&g)
+            } else {
+                Ok(connected_components(&g))
+            }
+        })?;
+        output(vec![
+            ("node", self.inner.node_ids().to_arrow(None)),
+            (
+                "component",
+                Arc::new(Int64Array::from_iter_values(
+                    labels.into_iter().map(i64::from),
+                )),
+            ),
+        ])
+    }
+
+    /// The subgraph of some nodes, link types and a time window `[start, end)`.
+    #[pyo3(signature = (nodes=None, link_types=None, start=None, end=None))]
+    fn subgraph(
+        &self,
+        py: Python<'_>,
+        nodes: Option<PyTable>,
+        link_types: Option<PyTable>,
+        start: Option<i64>,
+        end: Option<i64>,
+    ) -> PyResult<Self> {
+        let g = Arc::clone(&self.inner);
+        let nodes = nodes.map(table);
+        let link_types = link_types.map(table);
+        run_detached(py, None, move |_| {
+            let nodes = nodes.map(|t| g.lookup_nodes(&t, "node")).transpose()?;
+            let link_types = match link_types {
+                None => None,
+                Some(t) => {
+                    let levels = g.link_types().ok_or_else(|| {
+                        Error::argument(
+                            "link_types",
+                            "the graph's links have no type; build it with link_type=<column>",
+                        )
+                    })?;
+                    let mut codes = Vec::new();
+                    t.column("link_type")?.for_each_key(|_, key| {
+                        let key = key
+                            .ok_or_else(|| Error::argument("link_types", "a link type is None"))?;
+                        codes.push(levels.get(key).ok_or_else(|| {
+                            Error::argument("link_types", format!("unknown link type {key}"))
+                        })?);
+                        Ok(())
+                    })?;
+                    Some(codes)
+                }
+            };
+            g.subgraph(&SubgraphFilter {
+                nodes,
+                link_types,
+                start,
+                end,
+            })
+        })
+        .map(Self::wrap)
+    }
+
+    /// Index of each row's node (for aligning node attributes); unknown ids and duplicates raise.
+    fn align_nodes(&self, nodes: PyTable, column: &str) -> PyResult<PyTable> {
+        let t = table(nodes);
+        let index = self.inner.align_nodes(&t, column).py_err()?;
+        output(vec![("index", Arc::new(UInt32Array::from(index)))])
+    }
+
+    /// A copy whose node roles come from `nodes` (columns `column` and `role`; nodes not listed
+    /// are unknown).
+    fn with_roles(&self, nodes: PyTable, column: &str, role: &str) -> PyResult<Self> {
+        let t = table(nodes);
+        let index = self.inner.align_nodes(&t, column).py_err()?;
+        let given = aluna_graph::read_roles(&t, role).py_err()?;
+        let mut roles = vec![aluna_graph::Role::Unknown; self.inner.number_of_nodes()];
+        for (v, r) in index.into_iter().zip(given) {
+            roles[v as usize] = r;
+        }
+        let graph = (*self.inner).clone().with_roles(Some(roles)).py_err()?;
+        Ok(Self::wrap(graph))
+    }
+}

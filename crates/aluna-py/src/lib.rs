@@ -1,0 +1,19 @@
+//! `aluna._native`: the compiled core of aluna, seen from Python.
+//!
+//! Thin by design: each binding converts its input, leaves the GIL, calls a core crate, maps
+//! the error and converts the output. The documented API is the Python package `aluna`.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::panic))]
+
+mod convert;
+mod errors;
+mod graph;
+mod run;
+
+use pyo3::prelude::*;
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_class::<graph::PyGraph>()?;
+    Ok(())
+}
