@@ -57,5 +57,10 @@ bench: venv
 	$(VENV)/bin/maturin develop --release --quiet --extras test,bench
 	$(PY) benches/run.py --out docs/benchmarks.md
 
+# R reference fixtures: each script in python/tests/fixtures/r/ writes JSON with its provenance.
+fixtures:
+	@command -v Rscript >/dev/null || { echo "make fixtures needs R 4.2: apt-get install r-base-core r-cran-survival r-cran-cmprsk r-cran-sna r-cran-matchit r-cran-metafor r-cran-jsonlite"; exit 1; }
+	for script in python/tests/fixtures/r/make_*.R; do Rscript "$$script"; done
+
 clean:
 	rm -rf $(VENV) target $(OUT)

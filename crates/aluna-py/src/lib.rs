@@ -7,7 +7,10 @@
 mod convert;
 mod errors;
 mod graph;
+mod privacy;
 mod run;
+mod stats;
+mod synth;
 
 use pyo3::prelude::*;
 
@@ -15,5 +18,8 @@ use pyo3::prelude::*;
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<graph::PyGraph>()?;
+    privacy::register(m)?;
+    stats::register(m)?;
+    synth::register(m)?;
     Ok(())
 }

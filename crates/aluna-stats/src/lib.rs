@@ -1,0 +1,4 @@
+//! Models on tabular data: the design-matrix layer, regression and survival analysis shaped for
+//! re-offending data, model evaluation and fairness, causal effects, offending careers.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::panic))]
+#![warn(missing_docs)]
