@@ -474,9 +474,57 @@ impl BlockIndex {
     }
 }
 
-/// Scan `candidates` (right indices into the popcount-sorted right side) for one left record.
+/// Left records per parallel work item in the unblocked scan.
+const LEFT_CHUNK: usize = 64;
+/// Right records per cache tile in the unblocked scan (64 KiB of 1024-bit filters).
+const RIGHT_TILE: usize = 512;
+
+/// Push `(j, score)` when the Dice coefficient of `common` shared bits out of `total` reaches
+/// `threshold`. The multiplication screens cheaply; the division decides exactly as [`dice`].
 #[inline(always)]
-fn scan_sorted(
+fn keep(common: u32, total: u32, threshold: f64, j: usize, out: &mut Vec<(u32, f64)>) {
+    if total == 0 {
+        if threshold <= 0.0 {
+            out.push((j as u32, 0.0));
+        }
+        return;
+    }
+    if 2.0 * common as f64 >= threshold * total as f64 * (1.0 - 1e-12) {
+        let score = 2.0 * common as f64 / total as f64;
+        if score >= threshold {
+            out.push((j as u32, score));
+        }
+    }
+}
+
+/// Compare left filter `a` with right records `range` of `right` (`W` words each).
+#[inline(always)]
+fn scan_words<const W: usize>(
+    a: &[u64],
+    a_count: u32,
+    right: &[u64],
+    right_counts: &[u32],
+    range: std::ops::Range<usize>,
+    threshold: f64,
+    out: &mut Vec<(u32, f64)>,
+) {
+    let (a, _) = a.as_chunks::<W>();
+    let (records, _) = right[range.start * W..range.end * W].as_chunks::<W>();
+    let (Some(a), counts) = (a.first(), &right_counts[range.clone()]) else {
+        return;
+    };
+    for (k, (b, &b_count)) in records.iter().zip(counts).enumerate() {
+        let mut common = 0u32;
+        for w in 0..W {
+            common += (a[w] & b[w]).count_ones();
+        }
+        keep(common, a_count + b_count, threshold, range.start + k, out);
+    }
+}
+
+/// [`scan_words`] for any width.
+#[inline(always)]
+fn scan_any(
     a: &[u64],
     a_count: u32,
     right: &[u64],
@@ -487,22 +535,14 @@ fn scan_sorted(
 ) {
     let w = a.len();
     for j in range {
-        let b = &right[j * w..(j + 1) * w];
-        let total = a_count + right_counts[j];
-        let score = if total == 0 {
-            0.0
-        } else {
-            2.0 * and_count(a, b) as f64 / total as f64
-        };
-        if score >= threshold {
-            out.push((j as u32, score));
-        }
+        let common = and_count(a, &right[j * w..(j + 1) * w]);
+        keep(common, a_count + right_counts[j], threshold, j, out);
     }
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "popcnt")]
-fn scan_sorted_popcnt(
+/// Pick the kernel for the filter width (fixed widths unroll completely).
+#[inline(always)]
+fn scan_dispatch(
     a: &[u64],
     a_count: u32,
     right: &[u64],
@@ -511,10 +551,46 @@ fn scan_sorted_popcnt(
     threshold: f64,
     out: &mut Vec<(u32, f64)>,
 ) {
-    scan_sorted(a, a_count, right, right_counts, range, threshold, out)
+    match a.len() {
+        8 => scan_words::<8>(a, a_count, right, right_counts, range, threshold, out),
+        16 => scan_words::<16>(a, a_count, right, right_counts, range, threshold, out),
+        32 => scan_words::<32>(a, a_count, right, right_counts, range, threshold, out),
+        64 => scan_words::<64>(a, a_count, right, right_counts, range, threshold, out),
+        _ => scan_any(a, a_count, right, right_counts, range, threshold, out),
+    }
 }
 
-/// [`scan_sorted`] with the CPU's popcount instruction where it has one.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "popcnt")]
+fn scan_popcnt(
+    a: &[u64],
+    a_count: u32,
+    right: &[u64],
+    right_counts: &[u32],
+    range: std::ops::Range<usize>,
+    threshold: f64,
+    out: &mut Vec<(u32, f64)>,
+) {
+    scan_dispatch(a, a_count, right, right_counts, range, threshold, out)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512vpopcntdq,popcnt")]
+fn scan_avx512(
+    a: &[u64],
+    a_count: u32,
+    right: &[u64],
+    right_counts: &[u32],
+    range: std::ops::Range<usize>,
+    threshold: f64,
+    out: &mut Vec<(u32, f64)>,
+) {
+    scan_dispatch(a, a_count, right, right_counts, range, threshold, out)
+}
+
+/// Compare one left filter with a range of right filters, using the CPU's vector or scalar
+/// popcount instructions where it has them; pushes `(right index, score)` for pairs at the
+/// threshold. Every path computes the same integers, so results do not depend on the CPU.
 fn scan(
     a: &[u64],
     a_count: u32,
@@ -525,13 +601,22 @@ fn scan(
     out: &mut Vec<(u32, f64)>,
 ) {
     #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("popcnt") {
-        // SAFETY: the CPU supports the popcnt instruction (checked just above), the only
-        // requirement of `scan_sorted_popcnt`.
-        unsafe { scan_sorted_popcnt(a, a_count, right, right_counts, range, threshold, out) };
+    if std::arch::is_x86_feature_detected!("avx512vpopcntdq")
+        && std::arch::is_x86_feature_detected!("avx512f")
+    {
+        // SAFETY: the CPU supports AVX-512F, AVX-512 VPOPCNTDQ and (implied) popcnt, checked
+        // just above: the only requirements of `scan_avx512`.
+        unsafe { scan_avx512(a, a_count, right, right_counts, range, threshold, out) };
         return;
     }
-    scan_sorted(a, a_count, right, right_counts, range, threshold, out)
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("popcnt") {
+        // SAFETY: the CPU supports the popcnt instruction (checked just above), the only
+        // requirement of `scan_popcnt`.
+        unsafe { scan_popcnt(a, a_count, right, right_counts, range, threshold, out) };
+        return;
+    }
+    scan_dispatch(a, a_count, right, right_counts, range, threshold, out)
 }
 
 /// Pairs of left and right records whose Dice coefficient is at least `options.threshold`.
@@ -593,40 +678,61 @@ pub fn link(
                 sorted.extend_from_slice(right.record(j as usize));
             }
             let t = options.threshold;
-            ordered_map(
-                left.len(),
-                cancel,
-                Vec::new,
-                |i, buffer: &mut Vec<(u32, f64)>| {
-                    let a = left_counts[i];
-                    let (lo, hi) = if t > 0.0 {
-                        let lo = (a as f64 * t / (2.0 - t) - 1.0).floor().max(0.0) as u32;
-                        let hi =
-                            (a as f64 * (2.0 - t) / t + 1.0).ceil().min(u32::MAX as f64) as u32;
-                        (lo, hi)
-                    } else {
-                        (0, u32::MAX)
-                    };
-                    let start = sorted_counts.partition_point(|&b| b < lo);
-                    let end = sorted_counts.partition_point(|&b| b <= hi);
-                    buffer.clear();
-                    scan(
-                        left.record(i),
-                        a,
-                        &sorted,
-                        &sorted_counts,
-                        start..end,
-                        t,
-                        buffer,
-                    );
-                    let mut found: Vec<(u32, f64)> = buffer
-                        .iter()
-                        .map(|&(j, s)| (order[j as usize], s))
-                        .collect();
-                    found.sort_unstable_by_key(|p| p.0);
+            // Right records a left record with `a` bits set can reach the threshold with.
+            let span = |a: u32| -> (usize, usize) {
+                if t <= 0.0 {
+                    return (0, sorted_counts.len());
+                }
+                let lo = (a as f64 * t / (2.0 - t) - 1.0).floor().max(0.0) as u32;
+                let hi = (a as f64 * (2.0 - t) / t + 1.0).ceil().min(u32::MAX as f64) as u32;
+                (
+                    sorted_counts.partition_point(|&b| b < lo),
+                    sorted_counts.partition_point(|&b| b <= hi),
+                )
+            };
+            let parts: Vec<Vec<Vec<(u32, f64)>>> = chunks(left.len(), LEFT_CHUNK)
+                .par_iter()
+                .map(|range| {
+                    let mut found: Vec<Vec<(u32, f64)>> = vec![Vec::new(); range.len()];
+                    if cancel.is_cancelled() {
+                        return found;
+                    }
+                    let spans: Vec<(usize, usize)> =
+                        range.clone().map(|i| span(left_counts[i])).collect();
+                    let first = spans.iter().map(|s| s.0).min().unwrap_or(0);
+                    let last = spans.iter().map(|s| s.1).max().unwrap_or(0);
+                    // Tile the right side so that a tile stays in cache for the whole chunk.
+                    let mut tile = first;
+                    while tile < last {
+                        let tile_end = (tile + RIGHT_TILE).min(last);
+                        for (k, i) in range.clone().enumerate() {
+                            let from = spans[k].0.max(tile);
+                            let to = spans[k].1.min(tile_end);
+                            if from < to {
+                                scan(
+                                    left.record(i),
+                                    left_counts[i],
+                                    &sorted,
+                                    &sorted_counts,
+                                    from..to,
+                                    t,
+                                    &mut found[k],
+                                );
+                            }
+                        }
+                        tile = tile_end;
+                    }
+                    for row in &mut found {
+                        for pair in row.iter_mut() {
+                            pair.0 = order[pair.0 as usize];
+                        }
+                        row.sort_unstable_by_key(|p| p.0);
+                    }
                     found
-                },
-            )?
+                })
+                .collect();
+            cancel.check()?;
+            parts.into_iter().flatten().collect()
         }
         Some(blocks) => {
             for (l, r) in &blocks.passes {
@@ -667,15 +773,16 @@ pub fn link(
                     let a = left.record(i);
                     let mut found = Vec::new();
                     for &j in candidates.iter() {
-                        let total = left_counts[i] + right_counts[j as usize];
-                        let score = if total == 0 {
-                            0.0
-                        } else {
-                            2.0 * and_count(a, right.record(j as usize)) as f64 / total as f64
-                        };
-                        if score >= t {
-                            found.push((j, score));
-                        }
+                        let j = j as usize;
+                        scan(
+                            a,
+                            left_counts[i],
+                            &right.words,
+                            &right_counts,
+                            j..j + 1,
+                            t,
+                            &mut found,
+                        );
                     }
                     found
                 },
@@ -701,13 +808,61 @@ pub fn link(
     Ok(pairs)
 }
 
-/// Reduce pairs to a one-to-one assignment by the greedy rule: take pairs from the highest
-/// score down (ties: lower left index, then lower right index first), keeping a pair when
-/// neither of its records is already assigned.
+/// Positions of the pairs kept by the greedy one-to-one rule: take pairs from the highest
+/// score down (ties: the pair that comes first), keeping a pair when neither of its records is
+/// already assigned. Positions come out in ascending order.
 ///
 /// The ordering is a parallel sort on a total order, so the result does not depend on the
-/// thread count. The kept pairs come out sorted by left, then right index. Scores must not be
-/// NaN.
+/// thread count. Scores must be non-negative and not NaN.
+///
+/// # Example
+/// ```
+/// use aluna_core::parallel::Cancel;
+/// use aluna_privacy::linkage::{greedy_assignment, Pairs};
+/// let pairs = Pairs { left: vec![0, 0, 1], right: vec![0, 1, 0], score: vec![0.9, 0.8, 0.95] };
+/// assert_eq!(greedy_assignment(&pairs, &Cancel::new()).unwrap(), vec![1, 2]);
+/// ```
+pub fn greedy_assignment(pairs: &Pairs, cancel: &Cancel) -> Result<Vec<usize>> {
+    if let Some(row) = pairs.score.iter().position(|s| s.is_nan() || *s < 0.0) {
+        return Err(Error::bad_value(
+            "score",
+            row,
+            "a non-negative score",
+            pairs.score[row],
+        ));
+    }
+    // Non-negative floats order like their bit patterns; invert them for descending scores.
+    let mut keys: Vec<u128> = (0..pairs.len())
+        .into_par_iter()
+        .map(|p| ((!pairs.score[p].to_bits() as u128) << 64) | p as u128)
+        .collect();
+    keys.par_sort_unstable();
+    cancel.check()?;
+    let n_left = pairs.left.iter().max().map_or(0, |&m| m as usize + 1);
+    let n_right = pairs.right.iter().max().map_or(0, |&m| m as usize + 1);
+    let mut left_used = vec![false; n_left];
+    let mut right_used = vec![false; n_right];
+    let mut kept: Vec<usize> = Vec::new();
+    let limit = n_left.min(n_right);
+    for key in keys {
+        let p = (key & u64::MAX as u128) as usize;
+        let (l, r) = (pairs.left[p] as usize, pairs.right[p] as usize);
+        if !left_used[l] && !right_used[r] {
+            left_used[l] = true;
+            right_used[r] = true;
+            kept.push(p);
+            if kept.len() == limit {
+                break;
+            }
+        }
+    }
+    kept.sort_unstable();
+    Ok(kept)
+}
+
+/// Reduce pairs to a one-to-one assignment by the greedy rule of [`greedy_assignment`]; for
+/// pairs in left-then-right order (as [`link`] returns them) ties go to the lower left index,
+/// then the lower right index.
 ///
 /// # Example
 /// ```
@@ -718,48 +873,11 @@ pub fn link(
 /// assert_eq!((kept.left, kept.right), (vec![0, 1], vec![1, 0]));
 /// ```
 pub fn one_to_one(pairs: &Pairs, cancel: &Cancel) -> Result<Pairs> {
-    if let Some(row) = pairs.score.iter().position(|s| s.is_nan() || *s < 0.0) {
-        return Err(Error::bad_value(
-            "score",
-            row,
-            "a non-negative score",
-            pairs.score[row],
-        ));
-    }
-    // Non-negative floats order like their bit patterns; invert for descending scores.
-    let mut keys: Vec<u128> = (0..pairs.len())
-        .into_par_iter()
-        .map(|p| {
-            ((!pairs.score[p].to_bits() as u128) << 64)
-                | ((pairs.left[p] as u128) << 32)
-                | pairs.right[p] as u128
-        })
-        .collect();
-    keys.par_sort_unstable();
-    cancel.check()?;
-    let n_left = pairs.left.iter().max().map_or(0, |&m| m as usize + 1);
-    let n_right = pairs.right.iter().max().map_or(0, |&m| m as usize + 1);
-    let mut left_used = vec![false; n_left];
-    let mut right_used = vec![false; n_right];
-    let mut kept: Vec<(u32, u32, f64)> = Vec::new();
-    let limit = n_left.min(n_right);
-    for key in keys {
-        let l = ((key >> 32) & 0xffff_ffff) as u32;
-        let r = (key & 0xffff_ffff) as u32;
-        if !left_used[l as usize] && !right_used[r as usize] {
-            left_used[l as usize] = true;
-            right_used[r as usize] = true;
-            kept.push((l, r, f64::from_bits(!((key >> 64) as u64))));
-            if kept.len() == limit {
-                break;
-            }
-        }
-    }
-    kept.sort_unstable_by_key(|p| (p.0, p.1));
+    let kept = greedy_assignment(pairs, cancel)?;
     Ok(Pairs {
-        left: kept.iter().map(|p| p.0).collect(),
-        right: kept.iter().map(|p| p.1).collect(),
-        score: kept.iter().map(|p| p.2).collect(),
+        left: kept.iter().map(|&p| pairs.left[p]).collect(),
+        right: kept.iter().map(|&p| pairs.right[p]).collect(),
+        score: kept.iter().map(|&p| pairs.score[p]).collect(),
     })
 }
 
@@ -919,8 +1037,14 @@ mod tests {
 
     #[test]
     fn pruned_scan_equals_brute_force_at_any_thread_count() {
-        let left = random_encodings(300, 128, 1);
-        let right = random_encodings(250, 128, 2);
+        for bits in [128, 512, 1024, 1088, 2048, 4096] {
+            pruned_scan_case(bits);
+        }
+    }
+
+    fn pruned_scan_case(bits: usize) {
+        let left = random_encodings(300, bits, 1);
+        let right = random_encodings(250, bits, 2);
         for t in [0.0, 0.3, 0.5, 0.55, 1.0] {
             let options = LinkOptions {
                 threshold: t,

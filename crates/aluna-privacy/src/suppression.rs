@@ -27,6 +27,8 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
+use aluna_core::ids::Key;
+use aluna_core::table::Table;
 use aluna_core::{Error, Result};
 
 /// Settings of [`suppress`].
@@ -84,6 +86,49 @@ pub struct Suppression {
     /// Hidden cells that no further suppression can protect (their row or column has no
     /// other cell to hide), in row-major order.
     pub unprotected: Vec<(usize, usize)>,
+}
+
+/// The count columns of a table as a row-major matrix of non-negative integers.
+///
+/// Every column must hold integers without nulls or negative values; errors name the column
+/// and row.
+pub fn count_matrix(table: &Table, columns: &[&str]) -> Result<Vec<u64>> {
+    if columns.is_empty() {
+        return Err(Error::argument(
+            "count_columns",
+            "name at least one column of counts",
+        ));
+    }
+    let n_rows = table.num_rows();
+    let n_cols = columns.len();
+    let mut counts = vec![0u64; n_rows * n_cols];
+    for (c, name) in columns.iter().enumerate() {
+        let column = table.column(name)?;
+        if !column.data_type().is_integer() {
+            return Err(Error::WrongType {
+                column: name.to_string(),
+                expected: "integer counts",
+                found: column.data_type().to_string(),
+            });
+        }
+        column.for_each_key(|row, key| {
+            match key {
+                Some(Key::Int(v)) if v >= 0 => counts[row * n_cols + c] = v as u64,
+                Some(other) => {
+                    return Err(Error::bad_value(*name, row, "a non-negative count", other))
+                }
+                None => {
+                    return Err(Error::NullValue {
+                        column: name.to_string(),
+                        row,
+                        expected: "a count",
+                    })
+                }
+            }
+            Ok(())
+        })?;
+    }
+    Ok(counts)
 }
 
 /// Suppress small cells of an `n_rows × n_cols` table of counts (row-major).
