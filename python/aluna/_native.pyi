@@ -90,7 +90,7 @@ def encode_for_linkage(
     groups: list[tuple[list[str], float]],
     key: PrivacyKey,
     bits: int = 1024,
-    hashes: int = 20,
+    hashes: int = 10,
     threads: int | None = None,
 ) -> Any: ...
 def link(

@@ -75,7 +75,7 @@ impl FieldGroup {
 pub struct EncodingOptions {
     /// Filter length in bits: a multiple of 64 between 64 and 65,536. Default 1024.
     pub bits: usize,
-    /// Bits set per bigram at weight 1. Default 20.
+    /// Bits set per bigram at weight 1. Default 10.
     pub hashes: usize,
 }
 
@@ -83,7 +83,7 @@ impl Default for EncodingOptions {
     fn default() -> Self {
         Self {
             bits: 1024,
-            hashes: 20,
+            hashes: 10,
         }
     }
 }

@@ -121,7 +121,7 @@ fn pseudonymise(
 
 /// Bloom-filter encodings of every record: a one-column table `encoding` (binary).
 #[pyfunction]
-#[pyo3(signature = (data, groups, key, bits=1024, hashes=20, threads=None))]
+#[pyo3(signature = (data, groups, key, bits=1024, hashes=10, threads=None))]
 fn encode_for_linkage(
     py: Python<'_>,
     data: PyTable,

@@ -149,11 +149,11 @@ def national_id_kind(value: str) -> str | None:
         base, check = int(digits[:9]), int(digits[9:])
         if check in (97 - base % 97, 97 - (2_000_000_000 + base) % 97):
             return "BE national number"
-        return None
     compact = re.sub(r"\s", "", v)
     if m := _NIR.match(compact):
         body = m[1].replace("2A", "19").replace("2B", "18")
-        return "FR NIR" if 97 - int(body) % 97 == int(m[2]) else None
+        if 97 - int(body) % 97 == int(m[2]):
+            return "FR NIR"
     if compact.isdigit():
         if len(compact) == 9 and compact != "0" * 9:
             d = [int(c) for c in compact]
