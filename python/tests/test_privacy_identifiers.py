@@ -9,7 +9,6 @@ import warnings
 import numpy as np
 import polars as pl
 import pytest
-
 from aluna.exceptions import ArgumentError, IdentifierWarning
 from aluna.privacy import (
     IDENTIFIER_TYPES,
@@ -86,7 +85,7 @@ def planted(seed: int = 11) -> tuple[pl.DataFrame, dict[str, str]]:
         "col_b": pl.Series([_pesel(rng) for _ in range(N)]),
         "col_c": pl.Series([_bsn(rng) for _ in range(N)]),
         "field7": pl.Series([f"2001:db8::{i:x}" for i in range(N)]),
-        "who": pl.Series([f"{f} {l}" for f, l in zip(pick(first), pick(last), strict=True)]),
+        "who": pl.Series([f"{f} {s}" for f, s in zip(pick(first), pick(last), strict=True)]),
         "where": pl.Series([f"{rng.integers(1, 99)} High Street" for _ in range(N)]),
         "mobile_no": pl.Series([f"0151 {rng.integers(10**6, 10**7)}" for _ in range(N)]),
     }
