@@ -146,7 +146,10 @@ fn encode_for_linkage(
 
 fn pairs_table(pairs: linkage::Pairs) -> PyResult<PyTable> {
     output(vec![
-        ("left_index", Arc::new(UInt32Array::from(pairs.left)) as ArrayRef),
+        (
+            "left_index",
+            Arc::new(UInt32Array::from(pairs.left)) as ArrayRef,
+        ),
         ("right_index", Arc::new(UInt32Array::from(pairs.right))),
         ("score", Arc::new(Float64Array::from(pairs.score))),
     ])
@@ -375,7 +378,10 @@ fn noisy_counts<'py>(
         .enumerate()
         .map(|(c, name)| {
             let values: Vec<i64> = (0..n_rows).map(|r| noisy[r * n_cols + c]).collect();
-            (name.as_str(), Arc::new(Int64Array::from(values)) as ArrayRef)
+            (
+                name.as_str(),
+                Arc::new(Int64Array::from(values)) as ArrayRef,
+            )
         })
         .collect();
     let report = PyDict::new(py);
