@@ -55,6 +55,7 @@ test: develop-test lint rust-test
 
 bench: venv
 	$(VENV)/bin/maturin develop --release --quiet --extras test,bench
+	$(PIP) install --quiet --no-deps "clkhash>=0.18,<0.19"
 	$(PY) benches/run.py --out docs/benchmarks.md
 
 # R reference fixtures: each script in python/tests/fixtures/r/ writes JSON with its provenance.

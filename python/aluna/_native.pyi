@@ -5,7 +5,20 @@ The documented API is the pure-Python package ``aluna``; these bindings are priv
 
 from typing import Any, final
 
-__all__ = ["Graph", "__version__"]
+__all__ = [
+    "PSEUDONYM_PATTERN",
+    "Graph",
+    "PrivacyKey",
+    "__version__",
+    "encode_for_linkage",
+    "equivalence_classes_table",
+    "link",
+    "noisy_counts",
+    "one_to_one",
+    "pseudonymise",
+    "suppress_small_cells",
+    "zcdp_epsilon",
+]
 __version__: str
 
 # ---------------------------------------------------------------------------- graph
@@ -51,6 +64,70 @@ class Graph:
     def with_roles(self, nodes: Any, column: str, role: str) -> Graph: ...
 
 # ---------------------------------------------------------------------------- privacy
+
+PSEUDONYM_PATTERN: str
+
+@final
+class PrivacyKey:
+    @staticmethod
+    def from_env(name: str) -> PrivacyKey: ...
+    @staticmethod
+    def from_file(path: str) -> PrivacyKey: ...
+    @staticmethod
+    def from_prompt(data: bytes) -> PrivacyKey: ...
+    def fingerprint(self) -> str: ...
+
+def pseudonymise(
+    data: Any,
+    column: str,
+    key: PrivacyKey,
+    kind: str,
+    integer: bool = False,
+    threads: int | None = None,
+) -> Any: ...
+def encode_for_linkage(
+    data: Any,
+    groups: list[tuple[list[str], float]],
+    key: PrivacyKey,
+    bits: int = 1024,
+    hashes: int = 10,
+    threads: int | None = None,
+) -> Any: ...
+def link(
+    left: Any,
+    right: Any,
+    encoding: str,
+    threshold: float,
+    one_to_one: bool = False,
+    blocking: list[str] | None = None,
+    threads: int | None = None,
+) -> Any: ...
+def one_to_one(
+    pairs: Any, left: str, right: str, score: str, threads: int | None = None
+) -> Any: ...
+def equivalence_classes_table(
+    data: Any,
+    columns: list[str],
+    sensitive: str | None = None,
+    weights: str | None = None,
+) -> tuple[Any, Any]: ...
+def suppress_small_cells(
+    data: Any,
+    columns: list[str],
+    threshold: int = 10,
+    suppress_zeros: bool = False,
+    secondary: bool = True,
+) -> tuple[list[tuple[int, int, str, int | None, int | None]], list[tuple[int, int]]]: ...
+def noisy_counts(
+    data: Any,
+    columns: list[str],
+    epsilon: float,
+    mechanism: str = "laplace",
+    delta: float | None = None,
+    cells_per_person: int = 1,
+    seed: int | None = None,
+) -> tuple[Any, dict[str, Any]]: ...
+def zcdp_epsilon(rho: float, delta: float) -> float: ...
 
 # ---------------------------------------------------------------------------- stats
 

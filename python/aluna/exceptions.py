@@ -15,11 +15,13 @@ __all__ = [
     "ColumnError",
     "ConvergenceError",
     "ConvergenceWarning",
+    "DisclosureWarning",
     "DuplicateError",
     "EmptyInputError",
     "IdentifierWarning",
     "InputError",
     "InternalError",
+    "KeyWarning",
     "NotDefinedError",
     "NotFittedError",
     "SingularError",
@@ -89,3 +91,11 @@ class IdentifierWarning(AlunaWarning):
 
 class ConvergenceWarning(AlunaWarning):
     """A fit converged poorly or its estimates are unreliable."""
+
+
+class KeyWarning(AlunaWarning):
+    """A secret key is kept in a way that others may read it (e.g. a world-readable key file)."""
+
+
+class DisclosureWarning(AlunaWarning):
+    """A table may still disclose individuals (e.g. a small cell that totals reveal)."""

@@ -519,6 +519,43 @@ impl<'a> Column<'a> {
         Ok(out)
     }
 
+    /// Visit every row's bytes (`None` for null), in row order: `Binary`, `LargeBinary`,
+    /// `BinaryView` and `FixedSizeBinary` columns (polars' `Binary` arrives as `BinaryView`).
+    pub fn for_each_binary(
+        &self,
+        mut visit: impl FnMut(usize, Option<&[u8]>) -> Result<()>,
+    ) -> Result<()> {
+        let mut row = 0usize;
+        for chunk in &self.chunks {
+            let array = chunk.as_ref();
+            match array.data_type() {
+                DataType::Binary => {
+                    for (i, v) in array.as_binary::<i32>().iter().enumerate() {
+                        visit(row + i, v)?;
+                    }
+                }
+                DataType::LargeBinary => {
+                    for (i, v) in array.as_binary::<i64>().iter().enumerate() {
+                        visit(row + i, v)?;
+                    }
+                }
+                DataType::BinaryView => {
+                    for (i, v) in array.as_binary_view().iter().enumerate() {
+                        visit(row + i, v)?;
+                    }
+                }
+                DataType::FixedSizeBinary(_) => {
+                    for (i, v) in array.as_fixed_size_binary().iter().enumerate() {
+                        visit(row + i, v)?;
+                    }
+                }
+                _ => return Err(self.wrong_type("binary values")),
+            }
+            row += array.len();
+        }
+        Ok(())
+    }
+
     /// How the column stores time, or a [`Error::WrongType`].
     pub fn time_kind(&self) -> Result<TimeKind> {
         match &self.data_type {
@@ -702,6 +739,43 @@ mod tests {
             Err(Error::MissingColumn { ref available, .. }) if available == "w"
         ));
         assert!(matches!(col.key_kind(), Err(Error::WrongType { .. })));
+    }
+
+    #[test]
+    fn binary_shapes_read_alike() {
+        use arrow_array::builder::BinaryViewBuilder;
+        use arrow_array::{BinaryArray, FixedSizeBinaryArray, LargeBinaryArray};
+        let rows: Vec<Option<&[u8]>> = vec![Some(b"ab"), None, Some(b"cd")];
+        let mut view = BinaryViewBuilder::new();
+        rows.iter().for_each(|r| view.append_option(*r));
+        let arrays: Vec<ArrayRef> = vec![
+            Arc::new(BinaryArray::from(rows.clone())),
+            Arc::new(LargeBinaryArray::from(rows.clone())),
+            Arc::new(view.finish()),
+            Arc::new(
+                FixedSizeBinaryArray::try_from_sparse_iter_with_size(rows.clone().into_iter(), 2)
+                    .unwrap(),
+            ),
+        ];
+        for array in arrays {
+            let t = table("b", vec![array]);
+            let mut seen = vec![];
+            t.column("b")
+                .unwrap()
+                .for_each_binary(|_, v| {
+                    seen.push(v.map(<[u8]>::to_vec));
+                    Ok(())
+                })
+                .unwrap();
+            assert_eq!(seen, vec![Some(b"ab".to_vec()), None, Some(b"cd".to_vec())]);
+        }
+        let ints = table("i", vec![Arc::new(Int32Array::from(vec![1]))]);
+        let err = ints
+            .column("i")
+            .unwrap()
+            .for_each_binary(|_, _| Ok(()))
+            .unwrap_err();
+        assert!(matches!(err, Error::WrongType { .. }));
     }
 
     #[test]
