@@ -14,9 +14,10 @@ import os
 import anonlink
 import numpy as np
 import polars as pl
-from aluna.privacy import Key, encode_for_linkage, link, one_to_one
 from bitarray import bitarray
 from clkhash import clk, schema
+
+from aluna.privacy import Key, encode_for_linkage, link, one_to_one
 
 if __package__:
     from .harness import Case, median_seconds

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import polars as pl
+
 from aluna.privacy import (
     DEFAULT_OUT_OF_SCOPE,
     REARREST_LABEL_BIAS,

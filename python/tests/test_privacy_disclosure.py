@@ -9,6 +9,8 @@ import math
 import numpy as np
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
+
 from aluna.exceptions import ArgumentError, ColumnError
 from aluna.privacy import (
     bin_ages,
@@ -18,7 +20,6 @@ from aluna.privacy import (
     suppress_rare,
     truncate_dates,
 )
-from polars.testing import assert_frame_equal
 
 QI = ["sex", "age_band", "region", "born"]
 

@@ -9,6 +9,7 @@ import warnings
 import numpy as np
 import polars as pl
 import pytest
+
 from aluna.exceptions import ArgumentError, IdentifierWarning
 from aluna.privacy import (
     IDENTIFIER_TYPES,

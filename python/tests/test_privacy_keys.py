@@ -12,9 +12,10 @@ import os
 import pickle
 import re
 
-import aluna
 import polars as pl
 import pytest
+
+import aluna
 from aluna.exceptions import AlunaError, ArgumentError, ColumnError, KeyWarning
 from aluna.privacy import PSEUDONYM_PATTERN, Key, is_pseudonym, pseudonymise
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 import pytest
+
 from aluna.exceptions import ArgumentError, ColumnError
 from aluna.privacy import (
     DEFAULT_THRESHOLD,

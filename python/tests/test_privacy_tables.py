@@ -10,9 +10,10 @@ import numpy as np
 import opendp.prelude as dp
 import polars as pl
 import pytest
+from scipy.optimize import linprog
+
 from aluna.exceptions import ArgumentError, BadValueError, ColumnError, DisclosureWarning
 from aluna.privacy import noisy_counts, suppress_small_cells
-from scipy.optimize import linprog
 
 dp.enable_features("contrib")
 
