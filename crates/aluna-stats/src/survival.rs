@@ -180,13 +180,9 @@ impl SurvivalData {
                     .column(c)?
                     .categories("a stratum or group")
                     .map_err(remap)?;
-                let labels = (0..levels.len())
-                    .map(|k| match levels.key(k) {
-                        aluna_core::ids::Key::Int(v) => v.to_string(),
-                        aluna_core::ids::Key::Str(s) => s.to_string(),
-                    })
-                    .collect::<Vec<_>>();
-                (Some(codes), levels.len(), labels)
+                let (codes, labels) = sorted_codes(&levels, codes);
+                let k = labels.len();
+                (Some(codes), k, labels)
             }
             None => (None, 1, vec![String::new()]),
         };
@@ -318,6 +314,31 @@ impl SurvivalData {
         }
         out
     }
+}
+
+/// Recode categories so that codes follow the sorted order of the labels (numeric for integer
+/// labels, lexicographic for strings): the same codes whatever the row order.
+pub fn sorted_codes(levels: &aluna_core::ids::IdMap, codes: Vec<u32>) -> (Vec<u32>, Vec<String>) {
+    use aluna_core::ids::Key;
+    let mut order: Vec<usize> = (0..levels.len()).collect();
+    order.sort_by(|&a, &b| match (levels.key(a), levels.key(b)) {
+        (Key::Int(x), Key::Int(y)) => x.cmp(&y),
+        (Key::Str(x), Key::Str(y)) => x.cmp(y),
+        (Key::Int(_), Key::Str(_)) => std::cmp::Ordering::Less,
+        (Key::Str(_), Key::Int(_)) => std::cmp::Ordering::Greater,
+    });
+    let mut new_code = vec![0u32; levels.len()];
+    for (rank, &old) in order.iter().enumerate() {
+        new_code[old] = rank as u32;
+    }
+    let labels = order
+        .iter()
+        .map(|&k| match levels.key(k) {
+            Key::Int(v) => v.to_string(),
+            Key::Str(s) => s.to_string(),
+        })
+        .collect();
+    (codes.into_iter().map(|c| new_code[c as usize]).collect(), labels)
 }
 
 /// One step of a survival curve: a distinct time at which something happened.
