@@ -1084,7 +1084,7 @@ def nelson_aalen(
 ) -> CumulativeHazard:
     r"""The Nelson–Aalen estimate of the cumulative hazard, per group.
 
-    :math:`\hat H(t) = \sum_{t_k\le t} d_k/n_k`, variance :math:`\sum d_k/n_k^2`, intervals on
+    :math:`\hat H(t) = \sum_{t_k\le t} d_k/n_k`, variance :math:`\sum d_k(n_k-d_k)/n_k^3`, intervals on
     the log scale :math:`\hat H\exp(\pm z\sqrt V/\hat H)` (lifelines with
     ``nelson_aalen_smoothing=False``).
 

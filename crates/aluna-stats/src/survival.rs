@@ -360,7 +360,7 @@ pub struct Curve {
     pub ci_low: Vec<f64>,
     /// Upper confidence limit.
     pub ci_high: Vec<f64>,
-    /// Variance term: Greenwood's `Σ d/(n(n−d))` (KM) or `Σ d/n²` (NA).
+    /// Variance term: Greenwood's `Σ d/(n(n−d))` (KM) or `Σ d(n−d)/n³` (NA).
     pub variance_sum: Vec<f64>,
 }
 
@@ -494,7 +494,8 @@ pub fn kaplan_meier(data: &SurvivalData, rows: &[usize], options: &CurveOptions)
 }
 
 /// The Nelson–Aalen estimate of the cumulative hazard, `Ĥ(t) = Σ_{t_k ≤ t} d_k / n_k`, with
-/// variance `Σ d_k / n_k²` and pointwise intervals on the log scale,
+/// the binomial-type variance `Σ d_k (n_k − d_k) / n_k³` (Klein & Moeschberger 2003, as
+/// lifelines) and pointwise intervals on the log scale,
 /// `Ĥ exp(± z √V / Ĥ)` (Aalen 1978, <https://doi.org/10.1214/aos/1176344076>).
 ///
 /// # Example
@@ -512,7 +513,7 @@ pub fn nelson_aalen(data: &SurvivalData, rows: &[usize], options: &CurveOptions)
         let (n, d) = (curve.at_risk[k], curve.events[k]);
         if d > 0.0 && n > 0.0 {
             h += d / n;
-            v += d / (n * n);
+            v += d * (n - d) / (n * n * n);
         }
         curve.estimate.push(h);
         curve.variance_sum.push(v);
