@@ -197,8 +197,7 @@ def _as_term(spec: Any, df: pl.DataFrame) -> Term:
             f"covariate `{spec}`: expected numbers, booleans or categories, found {dtype}"
         )
     raise ArgumentError(
-        f"covariates: expected column names, categorical(), spline() or interaction(), "
-        f"got {spec!r}"
+        f"covariates: expected column names, categorical(), spline() or interaction(), got {spec!r}"
     )
 
 
@@ -283,7 +282,7 @@ def _encode(term: Term, df: pl.DataFrame) -> _Encoded:
                 raise ArgumentError(
                     f"spline(`{term.column}`): needs at least 3 distinct knots, got {knots}"
                 )
-        cols = (term.column,) + tuple(f"{term.column}[rcs{j}]" for j in range(1, len(knots) - 1))
+        cols = (term.column, *(f"{term.column}[rcs{j}]" for j in range(1, len(knots) - 1)))
         return _Encoded(term, f"spline({term.column})", cols, knots=knots)
     parts = tuple(_encode(t, df) for t in term.terms)
     cols: list[str] = [""]
@@ -316,11 +315,7 @@ def _materialise(enc: _Encoded, df: pl.DataFrame, *, what: str) -> dict[str, np.
     out: dict[str, np.ndarray] = {"": np.ones(df.height)}
     for part in enc.parts:
         cols = _materialise(part, df, what=what)
-        out = {
-            (f"{a}:{b}" if a else b): va * vb
-            for a, va in out.items()
-            for b, vb in cols.items()
-        }
+        out = {(f"{a}:{b}" if a else b): va * vb for a, va in out.items() for b, vb in cols.items()}
     return out
 
 
@@ -368,7 +363,9 @@ def build(
     if missing not in ("error", "drop"):
         raise ArgumentError(f'missing: expected "error" or "drop", got {missing!r}')
     if isinstance(covariates, (str, bytes)):
-        raise ArgumentError(f"covariates: expected a list of columns, got the string {covariates!r}")
+        raise ArgumentError(
+            f"covariates: expected a list of columns, got the string {covariates!r}"
+        )
     terms = [_as_term(c, df) for c in covariates]
     sources: list[str] = []
     for t in terms:

@@ -105,15 +105,15 @@ def table_html(frame: pl.DataFrame, max_rows: int = 40) -> str:
     shown = frame.head(max_rows)
     for row in shown.iter_rows():
         body.append("<tr>" + "".join(f"<td>{_fmt(v)}</td>" for v in row) + "</tr>")
-    more = (
-        f"<p>… {frame.height - max_rows} more rows</p>" if frame.height > max_rows else ""
-    )
+    more = f"<p>… {frame.height - max_rows} more rows</p>" if frame.height > max_rows else ""
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{more}"
 
 
 def facts_text(title: str, facts: Sequence[tuple[str, Any]]) -> str:
     width = max((len(k) for k, _ in facts), default=0)
-    lines = [title] + [f"  {k:<{width}}  {_fmt(v) if isinstance(v, float) else v}" for k, v in facts]
+    lines = [title] + [
+        f"  {k:<{width}}  {_fmt(v) if isinstance(v, float) else v}" for k, v in facts
+    ]
     return "\n".join(lines)
 
 

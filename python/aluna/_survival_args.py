@@ -57,7 +57,7 @@ def survival_args(
     entry: Any = None,
     weights: Any = None,
     strata: Any = None,
-    id: Any = None,  # noqa: A002 - the field's word
+    id: Any = None,
     cluster: Any = None,
 ) -> SurvivalArgs:
     """Check that each argument is a column name (or None where optional)."""

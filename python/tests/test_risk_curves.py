@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 import pytest
+from aluna.risk import kaplan_meier, logrank, nelson_aalen
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lifelines import KaplanMeierFitter, NelsonAalenFitter
@@ -13,13 +14,13 @@ from lifelines.statistics import multivariate_logrank_test
 from numpy.testing import assert_allclose
 from statsmodels.duration.survfunc import survdiff
 
-from aluna.risk import kaplan_meier, logrank, nelson_aalen
-
 
 @pytest.fixture(scope="module")
 def rossi() -> pl.DataFrame:
-    return pl.from_pandas(load_rossi()).with_row_index("id").with_columns(
-        w=1 + (pl.col("id") % 3) / 2, entry=(pl.col("id") % 7).cast(pl.Float64)
+    return (
+        pl.from_pandas(load_rossi())
+        .with_row_index("id")
+        .with_columns(w=1 + (pl.col("id") % 3) / 2, entry=(pl.col("id") % 7).cast(pl.Float64))
     )
 
 
@@ -57,8 +58,11 @@ def test_kaplan_meier_matches_lifelines(rossi):
     check_against(km.table, lifelines_table(kmf, "survival_function_"), "survival")
     assert km.median == kmf.median_survival_time_  # inf: Rossi never reaches 0.5
     at = km.survival_at([0, 10, 10.5, 52, 100])
-    assert_allclose(at["survival"].to_numpy(), kmf.survival_function_at_times([0, 10, 10.5, 52, 100]))
-    assert km.rows_dropped == 0 and "rows dropped (missing)" in km._repr_html_()
+    assert_allclose(
+        at["survival"].to_numpy(), kmf.survival_function_at_times([0, 10, 10.5, 52, 100])
+    )
+    assert km.rows_dropped == 0
+    assert "rows dropped (missing)" in km._repr_html_()
 
 
 @pytest.mark.filterwarnings("ignore::lifelines.exceptions.StatisticalWarning")
@@ -112,11 +116,13 @@ def test_groups_and_nelson_aalen(rossi):
 def test_logrank_matches_lifelines_and_statsmodels(rossi, groups):
     df = rossi.with_columns(g=(pl.col("prio") % groups) if groups > 2 else pl.col("fin"))
     ours = logrank(df, duration="week", event="arrest", group="g")
-    ref = multivariate_logrank_test(df["week"].to_numpy(), df["g"].to_numpy(), df["arrest"].to_numpy())
+    ref = multivariate_logrank_test(
+        df["week"].to_numpy(), df["g"].to_numpy(), df["arrest"].to_numpy()
+    )
     assert ours.statistic == pytest.approx(ref.test_statistic, abs=1e-6)
     assert ours.df == groups - 1
     assert ours.p_value == pytest.approx(ref.p_value, rel=1e-6)
-    stat, p = survdiff(df["week"].to_numpy(), df["arrest"].to_numpy(), df["g"].to_numpy())
+    stat, _ = survdiff(df["week"].to_numpy(), df["arrest"].to_numpy(), df["g"].to_numpy())
     assert ours.statistic == pytest.approx(stat, abs=1e-6)
     assert ours.summary["observed"].sum() == df["arrest"].sum()
     assert ours.summary["expected"].sum() == pytest.approx(df["arrest"].sum())

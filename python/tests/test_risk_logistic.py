@@ -6,12 +6,11 @@ import numpy as np
 import polars as pl
 import pytest
 import statsmodels.api as sm
+from aluna.exceptions import NotFittedError
+from aluna.risk import LogisticRegression, SeparationWarning, categorical
 from lifelines.datasets import load_rossi
 from numpy.testing import assert_allclose
 from scipy.optimize import minimize
-
-from aluna.exceptions import NotFittedError
-from aluna.risk import LogisticRegression, SeparationWarning, categorical
 
 COVARIATES = ["fin", "age", "race", "wexp", "mar", "paro", "prio"]
 
@@ -132,15 +131,22 @@ def test_l2_and_l1_match_statsmodels(rossi):
         p = 1 / (1 + np.exp(-x @ b))
         return x.T @ (x * (p * (1 - p))[:, None]) + np.diag(alpha * mask)
 
-    ref = minimize(objective, np.zeros(x.shape[1]), jac=gradient, hess=hessian,
-                   method="trust-exact", options={"gtol": 1e-12})
+    ref = minimize(
+        objective,
+        np.zeros(x.shape[1]),
+        jac=gradient,
+        hess=hessian,
+        method="trust-exact",
+        options={"gtol": 1e-12},
+    )
     assert_allclose(ours.coef_, ref.x, atol=1e-6)
     sm_ridge = sm.GLM(y, x, family=sm.families.Binomial()).fit_regularized(
         alpha=mask * alpha / n, L1_wt=0.0, cnvrg_tol=1e-14, maxiter=10_000
     )
     assert_allclose(ours.coef_, sm_ridge.params, atol=1e-4)  # statsmodels' own precision
     assert_allclose(
-        ours.summary["std_error"].to_numpy(), np.sqrt(np.diag(np.linalg.inv(hessian(ref.x)))),
+        ours.summary["std_error"].to_numpy(),
+        np.sqrt(np.diag(np.linalg.inv(hessian(ref.x)))),
         atol=1e-6,
     )
     ours = LogisticRegression(penalty="l1", alpha=alpha).fit(
@@ -159,7 +165,9 @@ def test_l2_and_l1_match_statsmodels(rossi):
     assert "no standard errors" in ours._repr_html_()
 
 
-def firth_numpy(x: np.ndarray, y: np.ndarray, iterations: int = 200) -> tuple[np.ndarray, np.ndarray]:
+def firth_numpy(
+    x: np.ndarray, y: np.ndarray, iterations: int = 200
+) -> tuple[np.ndarray, np.ndarray]:
     """Firth's logistic regression, written independently with numpy (Heinze & Schemper 2002)."""
     beta = np.zeros(x.shape[1])
     for _ in range(iterations):
@@ -196,7 +204,8 @@ def test_firth_matches_numpy_and_handles_separation():
     with pytest.warns(SeparationWarning, match=r"`treated` separates the outcome.*firth"):
         LogisticRegression().fit(sep, outcome="y", covariates=["treated"])
     firth = LogisticRegression(penalty="firth").fit(sep, outcome="y", covariates=["treated"])
-    assert np.isfinite(firth.coef_).all() and firth.converged
+    assert np.isfinite(firth.coef_).all()
+    assert firth.converged
 
 
 def test_faces(rossi):
@@ -217,7 +226,8 @@ def test_faces(rossi):
     one = LogisticRegression(threads=1).fit(rossi, outcome="arrest", covariates=COVARIATES)
     two = LogisticRegression(threads=2).fit(rossi, outcome="arrest", covariates=COVARIATES)
     assert one.summary.equals(two.summary)
-    assert "odds_ratio" in one._repr_html_() and "AIC" in str(one)
+    assert "odds_ratio" in one._repr_html_()
+    assert "AIC" in str(one)
     import matplotlib
 
     matplotlib.use("Agg")

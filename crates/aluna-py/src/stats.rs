@@ -295,7 +295,10 @@ impl PyCoxModel {
         output(vec![
             ("stratum", Arc::new(Int64Array::from(s)) as ArrayRef),
             ("time", Arc::new(Float64Array::from(t)) as ArrayRef),
-            ("cumulative_hazard", Arc::new(Float64Array::from(h)) as ArrayRef),
+            (
+                "cumulative_hazard",
+                Arc::new(Float64Array::from(h)) as ArrayRef,
+            ),
         ])
     }
 
@@ -396,9 +399,7 @@ pub(crate) fn survival_curve(
     let kaplan = match estimator {
         "kaplan_meier" => true,
         "nelson_aalen" => false,
-        other => {
-            return Err(Error::argument("estimator", format!("unknown {other:?}"))).py_err()
-        }
+        other => return Err(Error::argument("estimator", format!("unknown {other:?}"))).py_err(),
     };
     let (columns, labels) = run_detached(py, None, move |_| {
         let cols = survival_columns(duration, event, entry, weights, group, row_number);
@@ -435,7 +436,11 @@ pub(crate) fn survival_curve(
         "events",
         "censored",
         "entered",
-        if kaplan { "survival" } else { "cumulative_hazard" },
+        if kaplan {
+            "survival"
+        } else {
+            "cumulative_hazard"
+        },
         "ci_low",
         "ci_high",
     ];

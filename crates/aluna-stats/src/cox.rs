@@ -616,8 +616,8 @@ impl Fitted<'_> {
             let (mut h, mut xh) = (0.0, vec![0.0; p]);
             while k < times.len() && times[k].stratum == s {
                 h += times[k].hazard;
-                for a in 0..p {
-                    xh[a] += times[k].xbar_hazard[a];
+                for (acc, v) in xh.iter_mut().zip(&times[k].xbar_hazard) {
+                    *acc += v;
                 }
                 cum_h.push(h);
                 cum_xh.push(xh.clone());

@@ -45,7 +45,7 @@ impl Cholesky {
                 d -= lower[[j, k]] * lower[[j, k]];
             }
             let scale = a[[j, j]].abs().max(f64::MIN_POSITIVE);
-            if !(d > PIVOT_TOLERANCE * scale) || !d.is_finite() {
+            if d.is_nan() || d <= PIVOT_TOLERANCE * scale || !d.is_finite() {
                 return Err(j);
             }
             let ljj = d.sqrt();
@@ -184,7 +184,7 @@ pub fn collinear_columns(gram: &Array2<f64>, tolerance: f64) -> Vec<Dependency> 
     let mut out = Vec::new();
     for j in 0..p {
         let gjj = gram[[j, j]];
-        if !(gjj > 0.0) || !gjj.is_finite() {
+        if gjj.is_nan() || gjj <= 0.0 || !gjj.is_finite() {
             out.push(Dependency {
                 column: j,
                 on: Vec::new(),

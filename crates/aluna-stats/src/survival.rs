@@ -338,7 +338,10 @@ pub fn sorted_codes(levels: &aluna_core::ids::IdMap, codes: Vec<u32>) -> (Vec<u3
             Key::Str(s) => s.to_string(),
         })
         .collect();
-    (codes.into_iter().map(|c| new_code[c as usize]).collect(), labels)
+    (
+        codes.into_iter().map(|c| new_code[c as usize]).collect(),
+        labels,
+    )
 }
 
 /// One step of a survival curve: a distinct time at which something happened.
@@ -651,7 +654,7 @@ pub fn logrank(data: &SurvivalData) -> Result<LogRank> {
 
 /// Upper-tail probability of a chi-squared variable.
 pub fn chi2_sf(x: f64, df: f64) -> f64 {
-    if !(x > 0.0) {
+    if x.is_nan() || x <= 0.0 {
         return 1.0;
     }
     match ChiSquared::new(df) {
