@@ -172,10 +172,10 @@ class Design:
                     f"{what}: column `{c}` not found; the table has: {', '.join(df.columns)}"
                 )
         _check_missing(df, self.source_columns, what=what)
-        cols: dict[str, np.ndarray] = {}
+        cols: dict[str, pl.Series] = {}
         for enc in self.encoded:
             cols.update(_materialise(enc, df, what=what))
-        return pl.DataFrame({n: cols[n] for n in self.names}) if self.names else pl.DataFrame()
+        return pl.DataFrame([cols[n] for n in self.names]) if self.names else pl.DataFrame()
 
 
 def _as_term(spec: Any, df: pl.DataFrame) -> Term:
@@ -292,10 +292,11 @@ def _encode(term: Term, df: pl.DataFrame) -> _Encoded:
     return _Encoded(term, name, tuple(cols), parts=parts)
 
 
-def _materialise(enc: _Encoded, df: pl.DataFrame, *, what: str) -> dict[str, np.ndarray]:
+def _materialise(enc: _Encoded, df: pl.DataFrame, *, what: str) -> dict[str, pl.Series]:
     term = enc.term
     if isinstance(term, Numeric):
-        return {enc.columns[0]: df.get_column(term.column).cast(pl.Float64).to_numpy()}
+        name = enc.columns[0]
+        return {name: df.get_column(term.column).cast(pl.Float64).alias(name)}
     if isinstance(term, Categorical):
         values = df.get_column(term.column)
         known = set(enc.levels)
@@ -306,16 +307,22 @@ def _materialise(enc: _Encoded, df: pl.DataFrame, *, what: str) -> dict[str, np.
                 f"known levels are {list(enc.levels)}"
             )
         return {
-            c: (values == lvl).cast(pl.Float64).to_numpy()
+            c: (values == lvl).cast(pl.Float64).alias(c)
             for c, lvl in zip(enc.columns, enc.levels[1:], strict=True)
         }
     if isinstance(term, Spline):
         x = df.get_column(term.column).cast(pl.Float64).to_numpy()
-        return dict(zip(enc.columns, _rcs_basis(x, enc.knots), strict=True))
-    out: dict[str, np.ndarray] = {"": np.ones(df.height)}
+        return {
+            c: pl.Series(c, b) for c, b in zip(enc.columns, _rcs_basis(x, enc.knots), strict=True)
+        }
+    out: dict[str, pl.Series] = {"": pl.Series("", [1.0] * df.height)}
     for part in enc.parts:
         cols = _materialise(part, df, what=what)
-        out = {(f"{a}:{b}" if a else b): va * vb for a, va in out.items() for b, vb in cols.items()}
+        out = {
+            (f"{a}:{b}" if a else b): (va * vb).alias(f"{a}:{b}" if a else b)
+            for a, va in out.items()
+            for b, vb in cols.items()
+        }
     return out
 
 
@@ -334,8 +341,11 @@ def _null_mask(df: pl.DataFrame, columns: Sequence[str]) -> pl.Series:
 def _check_missing(df: pl.DataFrame, columns: Sequence[str], *, what: str) -> None:
     for c in columns:
         col = df.get_column(c)
+        has_nan = col.dtype.is_float() and bool(col.is_nan().any())
+        if col.null_count() == 0 and not has_nan:
+            continue
         bad = col.is_null()
-        if col.dtype.is_float():
+        if has_nan:
             bad = bad | col.is_nan()
         if bad.any():
             row = int(bad.arg_true()[0])
@@ -357,8 +367,9 @@ def build(
     """Encode ``covariates`` of ``df`` into model columns.
 
     Returns the fitted :class:`Design` and the model frame: the model columns, then the
-    ``required`` columns (outcome, duration, weights, ...) and a ``__aluna_row`` column holding
-    each kept row's original number (so errors name the row the user sees).
+    ``required`` columns (outcome, duration, weights, ...) and, when rows were dropped, a
+    ``__aluna_row`` column holding each kept row's original number (so errors name the row the
+    user sees; pass :func:`row_number` of the design to the native call).
     """
     if missing not in ("error", "drop"):
         raise ArgumentError(f'missing: expected "error" or "drop", got {missing!r}')
@@ -415,13 +426,20 @@ def build(
         rows_used=frame.height,
         rows_dropped=dropped,
     )
-    columns: dict[str, Any] = {}
+    columns: dict[str, pl.Series] = {}
     for enc in encoded:
         columns.update(_materialise(enc, frame, what=what))
-    model = pl.DataFrame({n: columns[n] for n in names}) if names else pl.DataFrame()
-    rest = frame.select([c for c in [*required, ROW] if c not in names])
+    model = pl.DataFrame([columns[n] for n in names]) if names else pl.DataFrame()
+    # Row numbers travel only when rows were dropped (otherwise a row's number is its position).
+    keep = [*required, ROW] if dropped else list(required)
+    rest = frame.select([c for c in keep if c not in names])
     model = pl.concat([model, rest], how="horizontal") if names else rest
     return design, model
+
+
+def row_number(design: Design) -> str | None:
+    """The row-number column of a model frame, if it has one."""
+    return ROW if design.rows_dropped else None
 
 
 def warn_events_per_variable(events: float, columns: int, *, model: str, what: str) -> None:

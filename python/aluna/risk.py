@@ -571,7 +571,7 @@ class CoxPH(_Estimator):
             weights=weights,
             strata=strata,
             cluster=cluster_column,
-            row_number=_design.ROW,
+            row_number=_design.row_number(design),
             ties=self.ties,
             penalizer=float(self.penalizer),
             max_iter=self.max_iter,
@@ -861,7 +861,7 @@ def _curve_table(
         entry=entry,
         weights=weights,
         group=group,
-        row_number=_design.ROW,
+        row_number=_design.row_number(design),
         level=float(level),
         estimator=estimator,
     )
@@ -1220,7 +1220,7 @@ def logrank(
         group,
         entry=entry,
         weights=weights,
-        row_number=_design.ROW,
+        row_number=_design.row_number(design),
     )
     dtype = model.schema[group]
     values = pl.Series(group, labels)

@@ -22,7 +22,7 @@ use ndarray::Array2;
 
 use crate::design::{add_outer_upper, describe_dependencies, symmetric_from_upper, Design};
 use crate::linalg::{collinear_columns, quadratic_form, Cholesky};
-use crate::survival::{chi2_sf, SurvivalData};
+use crate::survival::{argsort, chi2_sf, SurvivalData};
 
 /// How tied event times are handled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -141,18 +141,26 @@ struct Order {
 
 impl Order {
     fn new(data: &SurvivalData) -> Self {
-        let mut by_stop = data.rows_by_stratum();
-        let mut by_start = if data.entry.is_some() {
-            by_stop.clone()
-        } else {
-            vec![Vec::new(); by_stop.len()]
-        };
-        for rows in &mut by_stop {
-            rows.sort_by(|&a, &b| data.time[b].total_cmp(&data.time[a]));
-        }
-        for rows in &mut by_start {
-            rows.sort_by(|&a, &b| data.start(b).total_cmp(&data.start(a)));
-        }
+        let strata = data.rows_by_stratum();
+        let by_stop = strata
+            .iter()
+            .map(|rows| {
+                let mut r = argsort(&data.time, rows);
+                r.reverse();
+                r
+            })
+            .collect();
+        let by_start = strata
+            .iter()
+            .map(|rows| match &data.entry {
+                Some(entry) => {
+                    let mut r = argsort(entry, rows);
+                    r.reverse();
+                    r
+                }
+                None => Vec::new(),
+            })
+            .collect();
         Self { by_stop, by_start }
     }
 }
@@ -224,53 +232,133 @@ impl Model<'_> {
     }
 
     /// Log partial likelihood, score and information at `beta`.
+    ///
+    /// One sweep keeps `S0`, `S1` of the risk set; at each event time the Efron steps reduce
+    /// to a few scalars (`a = Σ_l 1/den_l`, `b = Σ_l f_l/den_l`, and the squares), so the
+    /// `Σ w r x xᵀ` part of the information is `Σ_i w_i r_i c_i x_i x_iᵀ` with `c_i` the sum
+    /// of `scale · a` over the event times in row `i`'s interval (less `scale · b` at its own
+    /// event): one blocked, parallel pass over the rows after the sweep.
     fn evaluate(&self, beta: &[f64], ties: Ties) -> (f64, Vec<f64>, Array2<f64>) {
         let p = self.p;
+        let data = self.data;
+        let n = data.len();
         let eta = self.eta(beta);
-        let score: Vec<f64> = eta.iter().map(|e| e.exp()).collect();
+        let risk: Vec<f64> = eta.iter().map(|e| e.exp()).collect();
         let mut ll = 0.0;
         let mut grad = vec![0.0; p];
-        let mut hess = vec![0.0; p * p];
-        let mut xbar = vec![0.0; p];
-        self.sweep(&score, true, |tie| {
-            let d = tie.deaths.len();
-            let mean_w = tie.weight / d as f64;
-            for &i in tie.deaths {
-                let w = self.data.weight(i);
-                ll += w * eta[i];
-                for (g, x) in grad.iter_mut().zip(self.row(i)) {
-                    *g += w * x;
+        let mut outer = vec![0.0; p * p];
+        let mut row_weight = vec![0.0; n];
+        let mut s1 = vec![0.0; p];
+        let mut s1d = vec![0.0; p];
+        for (s, rows) in self.order.by_stop.iter().enumerate() {
+            let starts = &self.order.by_start[s];
+            let (mut ip, mut is) = (0, 0);
+            let mut total = 0.0;
+            let mut s0 = 0.0;
+            s1.iter_mut().for_each(|v| *v = 0.0);
+            while ip < rows.len() {
+                let t = data.time[rows[ip]];
+                let first = ip;
+                let (mut s0d, mut wd, mut d) = (0.0, 0.0, 0usize);
+                s1d.iter_mut().for_each(|v| *v = 0.0);
+                while ip < rows.len() && data.time[rows[ip]] == t {
+                    let i = rows[ip];
+                    let w = data.weight(i);
+                    let wr = w * risk[i];
+                    let x = self.row(i);
+                    s0 += wr;
+                    for (a, v) in s1.iter_mut().zip(x) {
+                        *a += wr * v;
+                    }
+                    row_weight[i] = -total;
+                    if data.event[i] > 0 && w > 0.0 {
+                        d += 1;
+                        wd += w;
+                        s0d += wr;
+                        for (a, v) in s1d.iter_mut().zip(x) {
+                            *a += wr * v;
+                        }
+                        ll += w * eta[i];
+                        for (g, v) in grad.iter_mut().zip(x) {
+                            *g += w * v;
+                        }
+                    }
+                    ip += 1;
                 }
-            }
-            let steps = match ties {
-                Ties::Efron => d,
-                Ties::Breslow => 1,
-            };
-            let scale = match ties {
-                Ties::Efron => mean_w,
-                Ties::Breslow => tie.weight,
-            };
-            for l in 0..steps {
-                let f = match ties {
-                    Ties::Efron => l as f64 / d as f64,
-                    Ties::Breslow => 0.0,
+                while is < starts.len() && data.start(starts[is]) >= t {
+                    let i = starts[is];
+                    let wr = data.weight(i) * risk[i];
+                    s0 -= wr;
+                    for (a, v) in s1.iter_mut().zip(self.row(i)) {
+                        *a -= wr * v;
+                    }
+                    row_weight[i] += total;
+                    is += 1;
+                }
+                if d == 0 {
+                    continue;
+                }
+                let (steps, scale) = match ties {
+                    Ties::Efron => (d, wd / d as f64),
+                    Ties::Breslow => (1, wd),
                 };
-                let den = tie.risk.s0 - f * tie.dead.s0;
-                ll -= scale * den.ln();
-                for a in 0..p {
-                    xbar[a] = (tie.risk.s1[a] - f * tie.dead.s1[a]) / den;
-                    grad[a] -= scale * xbar[a];
+                let (mut a, mut b, mut q0, mut q1, mut q2) = (0.0, 0.0, 0.0, 0.0, 0.0);
+                for l in 0..steps {
+                    let f = match ties {
+                        Ties::Efron => l as f64 / d as f64,
+                        Ties::Breslow => 0.0,
+                    };
+                    let den = s0 - f * s0d;
+                    ll -= scale * den.ln();
+                    a += 1.0 / den;
+                    b += f / den;
+                    q0 += 1.0 / (den * den);
+                    q1 += f / (den * den);
+                    q2 += f * f / (den * den);
                 }
-                for a in 0..p {
-                    for b in a..p {
-                        let s2 = tie.risk.s2[a * p + b] - f * tie.dead.s2[a * p + b];
-                        hess[a * p + b] += scale * (s2 / den - xbar[a] * xbar[b]);
+                for j in 0..p {
+                    grad[j] -= scale * (a * s1[j] - b * s1d[j]);
+                    for k in j..p {
+                        outer[j * p + k] += scale
+                            * (q0 * s1[j] * s1[k] - q1 * (s1[j] * s1d[k] + s1d[j] * s1[k])
+                                + q2 * s1d[j] * s1d[k]);
+                    }
+                }
+                total += scale * a;
+                for &i in &rows[first..ip] {
+                    if data.event[i] > 0 && data.weight(i) > 0.0 {
+                        row_weight[i] -= scale * b;
                     }
                 }
             }
-        });
-        (ll, grad, symmetric_from_upper(&hess, p))
+            if data.entry.is_some() {
+                for &i in &starts[is..] {
+                    row_weight[i] += total;
+                }
+            } else {
+                for &i in rows {
+                    row_weight[i] += total;
+                }
+            }
+        }
+        let u: Vec<f64> = (0..n)
+            .map(|i| data.weight(i) * risk[i] * row_weight[i])
+            .collect();
+        let mut hess = weighted_cross_of(self.x, &u);
+        let outer = symmetric_from_upper(&outer, p);
+        hess -= &outer;
+        (ll, grad, hess)
     }
+}
+
+/// `Σ_i u_i x_i x_iᵀ` for a row-major matrix (blocked matrix products, fixed block order).
+fn weighted_cross_of(x: &Array2<f64>, u: &[f64]) -> Array2<f64> {
+    let p = x.ncols();
+    let sums = crate::design::block_fold(x.nrows(), p * p, |range, acc| {
+        let xb = x.slice(ndarray::s![range.clone(), ..]);
+        crate::design::add_cross(acc, xb, &u[range]);
+    });
+    crate::design::full_matrix(sums, p)
 }
 
 /// Fit a Cox proportional hazards model.

@@ -8,7 +8,7 @@
 
 use aluna_core::table::Table;
 use aluna_core::{Error, Result};
-use ndarray::Array2;
+use ndarray::{s, Array2, ArrayView2};
 use rayon::prelude::*;
 
 use crate::linalg::{collinear_columns, Dependency};
@@ -137,16 +137,27 @@ impl Design {
             vec![0.0; p]
         };
         let sums = block_fold(self.rows(), p * p, |range, acc| {
-            let mut z = vec![0.0; p];
-            for i in range {
-                let w = weights.map_or(1.0, |w| w[i]);
-                for ((z, x), c) in z.iter_mut().zip(self.row(i)).zip(&centre) {
-                    *z = x - c;
+            let mut z = self.x.slice(s![range.clone(), ..]).to_owned();
+            for mut row in z.rows_mut() {
+                for (v, c) in row.iter_mut().zip(&centre) {
+                    *v -= c;
                 }
-                add_outer_upper(acc, &z, w);
             }
+            let w: Vec<f64> = range.map(|i| weights.map_or(1.0, |w| w[i])).collect();
+            add_cross(acc, z.view(), &w);
         });
-        symmetric_from_upper(&sums, p)
+        full_matrix(sums, p)
+    }
+
+    /// `Σ_i u_i x_i x_iᵀ` over all rows, for per-row weights `u` (any sign), by blocked matrix
+    /// products, in parallel with a fixed block order.
+    pub fn weighted_cross(&self, u: &[f64]) -> Array2<f64> {
+        let p = self.cols();
+        let sums = block_fold(self.rows(), p * p, |range, acc| {
+            let xb = self.x.slice(s![range.clone(), ..]);
+            add_cross(acc, xb, &u[range]);
+        });
+        full_matrix(sums, p)
     }
 
     /// Check that no column is constant or a linear combination of others, naming them.
@@ -217,6 +228,32 @@ pub fn describe_dependencies(deps: &[Dependency], names: &[String]) -> String {
         })
         .collect();
     format!("{}; drop or combine these covariates", parts.join("; "))
+}
+
+/// Add `Σ_i w_i x_i x_iᵀ` over the rows of a block to a row-major `p × p` accumulator, as one
+/// matrix product `Xᵀ (W X)` (`matrixmultiply`'s kernels through `ndarray`).
+pub fn add_cross(acc: &mut [f64], xb: ArrayView2<'_, f64>, w: &[f64]) {
+    let mut wx = xb.to_owned();
+    for (mut row, &wi) in wx.rows_mut().into_iter().zip(w) {
+        row.mapv_inplace(|v| v * wi);
+    }
+    let m = xb.t().dot(&wx);
+    for (a, v) in acc.iter_mut().zip(m.iter()) {
+        *a += v;
+    }
+}
+
+/// A `p × p` matrix from a row-major buffer, symmetrised.
+pub fn full_matrix(values: Vec<f64>, p: usize) -> Array2<f64> {
+    let mut m = Array2::from_shape_vec((p, p), values).unwrap_or_else(|_| Array2::zeros((p, p)));
+    for i in 0..p {
+        for j in 0..i {
+            let v = 0.5 * (m[[i, j]] + m[[j, i]]);
+            m[[i, j]] = v;
+            m[[j, i]] = v;
+        }
+    }
+    m
 }
 
 /// Add `w z zᵀ` to the upper triangle of a `p × p` row-major accumulator.

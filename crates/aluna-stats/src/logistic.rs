@@ -18,7 +18,9 @@
 use aluna_core::{ensure, Error, Result};
 use ndarray::Array2;
 
-use crate::design::{add_outer_upper, block_fold, symmetric_from_upper, Design};
+use crate::design::{
+    add_cross, add_outer_upper, block_fold, full_matrix, symmetric_from_upper, Design,
+};
 use crate::linalg::{sandwich, Cholesky};
 
 /// The penalty of a logistic regression.
@@ -84,15 +86,6 @@ pub struct LogisticFit {
 }
 
 #[inline]
-fn log1pexp(eta: f64) -> f64 {
-    if eta > 0.0 {
-        eta + (-eta).exp().ln_1p()
-    } else {
-        eta.exp().ln_1p()
-    }
-}
-
-#[inline]
 fn sigmoid(eta: f64) -> f64 {
     if eta >= 0.0 {
         1.0 / (1.0 + (-eta).exp())
@@ -143,35 +136,51 @@ fn check_inputs(design: &Design, y: &[f64], weights: Option<&[f64]>) -> Result<(
     Ok(())
 }
 
-/// One pass: log-likelihood, score and information at `beta`.
+/// One pass: log-likelihood, score and information at `beta`, and the number of rows whose
+/// linear predictor exceeds 20 in size (fitted probabilities at 0 or 1).
 fn pass(
     design: &Design,
     y: &[f64],
     weights: Option<&[f64]>,
     beta: &[f64],
-) -> (f64, Vec<f64>, Array2<f64>) {
+) -> (f64, Vec<f64>, Array2<f64>, f64) {
     let p = design.cols();
-    let sums = block_fold(design.rows(), 1 + p + p * p, |range, acc| {
-        let (ll, rest) = acc.split_at_mut(1);
-        let (grad, hess) = rest.split_at_mut(p);
-        for i in range {
+    let beta_view = ndarray::ArrayView1::from(beta);
+    let sums = block_fold(design.rows(), 2 + p + p * p, |range, acc| {
+        let xb = design.matrix().slice(ndarray::s![range.clone(), ..]);
+        let eta = xb.dot(&beta_view);
+        let mut hw = Vec::with_capacity(range.len());
+        let mut resid = ndarray::Array1::<f64>::zeros(range.len());
+        let (mut ll, mut extreme) = (0.0, 0.0);
+        for (k, i) in range.clone().enumerate() {
             let w = weights.map_or(1.0, |w| w[i]);
-            if w == 0.0 {
-                continue;
+            let e = eta[k];
+            // One exp serves both: z = exp(-|η|), μ and log(1 + e^η) from it.
+            let z = (-e.abs()).exp();
+            let mu = if e >= 0.0 {
+                1.0 / (1.0 + z)
+            } else {
+                z / (1.0 + z)
+            };
+            if w != 0.0 {
+                ll += w * (y[i] * e - (e.max(0.0) + z.ln_1p()));
+                if e.abs() > 20.0 {
+                    extreme += 1.0;
+                }
             }
-            let x = design.row(i);
-            let eta = dot(x, beta);
-            let mu = sigmoid(eta);
-            ll[0] += w * (y[i] * eta - log1pexp(eta));
-            let r = w * (y[i] - mu);
-            for (g, xv) in grad.iter_mut().zip(x) {
-                *g += r * xv;
-            }
-            add_outer_upper(hess, x, w * mu * (1.0 - mu));
+            resid[k] = w * (y[i] - mu);
+            hw.push(w * mu * (1.0 - mu));
         }
+        let g = xb.t().dot(&resid);
+        acc[0] += ll;
+        acc[1] += extreme;
+        for (a, v) in acc[2..2 + p].iter_mut().zip(g.iter()) {
+            *a += v;
+        }
+        add_cross(&mut acc[2 + p..], xb, &hw);
     });
-    let hess = symmetric_from_upper(&sums[1 + p..], p);
-    (sums[0], sums[1..1 + p].to_vec(), hess)
+    let hess = full_matrix(sums[2 + p..].to_vec(), p);
+    (sums[0], sums[2..2 + p].to_vec(), hess, sums[1])
 }
 
 /// Firth's modified score `Σ w_i [y_i − μ_i + h_i (½ − μ_i)] x_i`, with `h_i` the leverages
@@ -218,6 +227,8 @@ struct Evaluation {
     grad: Vec<f64>,
     hess: Array2<f64>,
     chol: Option<Cholesky>,
+    /// Rows with |η| > 20.
+    extreme: f64,
 }
 
 fn evaluate(
@@ -228,7 +239,7 @@ fn evaluate(
     options: &LogisticOptions,
     mask: &[f64],
 ) -> Evaluation {
-    let (ll, mut grad, mut hess) = pass(design, y, weights, beta);
+    let (ll, mut grad, mut hess, extreme) = pass(design, y, weights, beta);
     let p = beta.len();
     let mut objective = ll;
     match options.penalty {
@@ -261,6 +272,7 @@ fn evaluate(
         grad,
         hess,
         chol,
+        extreme,
     }
 }
 
@@ -344,15 +356,30 @@ pub fn fit_logistic(
         ),
         _ => {}
     }
-    design.check_rank(
-        weights,
-        options.intercept,
-        options.intercept,
-        "LogisticRegression",
-    )?;
     let mask = penalty_mask(p, options.intercept);
     let weight_total: f64 = weights.map_or(design.rows() as f64, |w| w.iter().sum());
     let mut beta = vec![0.0; p];
+    // At β = 0 the information is ¼ Σ w x xᵀ: its rank is the design's, so constant and
+    // collinear columns are found (and named) without another pass over the rows.
+    let (_, _, gram0, _) = pass(design, y, weights, &beta);
+    let deps = crate::linalg::collinear_columns(&gram0, 1e-10);
+    if !deps.is_empty() {
+        return Err(Error::Singular {
+            model: "LogisticRegression",
+            detail: crate::design::describe_dependencies(&deps, design.names()),
+        });
+    }
+    if options.intercept {
+        // Start from the intercept-only fit: one Newton step fewer.
+        let (mut sy, mut sw) = (0.0, 0.0);
+        for (i, v) in y.iter().enumerate() {
+            let w = weights.map_or(1.0, |w| w[i]);
+            sy += w * v;
+            sw += w;
+        }
+        let m = (sy / sw).clamp(1e-6, 1.0 - 1e-6);
+        beta[0] = (m / (1.0 - m)).ln();
+    }
     let mut current = evaluate(design, y, weights, &beta, options, &mask);
     let mut converged = false;
     let mut stalled = false;
@@ -421,6 +448,7 @@ pub fn fit_logistic(
             &beta,
             options.intercept,
             converged && !stalled,
+            current.extreme,
         )
     };
     let covariance = match options.penalty {
@@ -470,19 +498,9 @@ fn separation(
     beta: &[f64],
     intercept: bool,
     converged: bool,
+    extreme: f64,
 ) -> Vec<usize> {
     let p = design.cols();
-    let extreme = block_fold(design.rows(), 1, |range, acc| {
-        for i in range {
-            if weights.is_some_and(|w| w[i] == 0.0) {
-                continue;
-            }
-            let eta = dot(design.row(i), beta);
-            if eta.abs() > 20.0 {
-                acc[0] += 1.0;
-            }
-        }
-    })[0];
     if extreme == 0.0 && converged {
         return Vec::new();
     }
@@ -571,13 +589,8 @@ pub fn sandwich_covariance(
     };
     let meat = match kind {
         Sandwich::Robust => {
-            let upper = block_fold(n, p * p, |range, acc| {
-                for i in range {
-                    let r = score(i);
-                    add_outer_upper(acc, design.row(i), r * r);
-                }
-            });
-            symmetric_from_upper(&upper, p)
+            let u: Vec<f64> = (0..n).map(|i| score(i).powi(2)).collect();
+            design.weighted_cross(&u)
         }
         Sandwich::Cluster(codes) => {
             ensure!(
@@ -657,7 +670,7 @@ mod tests {
     fn score_is_zero_at_the_estimate() {
         let (d, y) = toy();
         let fit = fit_logistic(&d, &y, None, &LogisticOptions::default()).unwrap();
-        let (_, g, _) = pass(&d, &y, None, &fit.coef);
+        let (_, g, _, _) = pass(&d, &y, None, &fit.coef);
         assert!(g.iter().all(|v| v.abs() < 1e-9));
         assert!(fit.converged);
         assert!(fit.log_likelihood > fit.null_log_likelihood);
