@@ -94,6 +94,7 @@ def survival_curve(
     row_number: str | None = None,
     level: float = 0.95,
     estimator: str = "kaplan_meier",
+    id: str | None = None,
 ) -> tuple[Any, list[str]]: ...
 def logrank_test(
     frame: Any,

@@ -16,8 +16,8 @@ use aluna_stats::logistic::{
     fit_logistic, predict_proba, sandwich_covariance, LogisticOptions, Penalty, Sandwich,
 };
 use aluna_stats::survival::{
-    kaplan_meier, logrank, nelson_aalen, sorted_codes, CurveOptions, EventCodes, SurvivalColumns,
-    SurvivalData,
+    kaplan_meier, logrank, mean_cumulative_function, nelson_aalen, sorted_codes, CurveOptions,
+    EventCodes, SurvivalColumns, SurvivalData,
 };
 use arrow_array::{ArrayRef, Float64Array, Int64Array};
 use ndarray::Array2;
@@ -164,6 +164,7 @@ fn survival_columns(
         entry,
         weights,
         strata,
+        id: None,
         row_number,
     }
 }
@@ -381,7 +382,7 @@ impl PyCoxModel {
 /// Kaplan–Meier or Nelson–Aalen curves per group; returns (table, group labels).
 #[pyfunction]
 #[pyo3(signature = (frame, duration, event, entry=None, weights=None, group=None,
-    row_number=None, level=0.95, estimator="kaplan_meier"))]
+    row_number=None, level=0.95, estimator="kaplan_meier", id=None))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn survival_curve(
     py: Python<'_>,
@@ -394,24 +395,27 @@ pub(crate) fn survival_curve(
     row_number: Option<String>,
     level: f64,
     estimator: &str,
+    id: Option<String>,
 ) -> PyResult<(PyTable, Vec<String>)> {
     let t = table(frame);
-    let kaplan = match estimator {
-        "kaplan_meier" => true,
-        "nelson_aalen" => false,
+    let kind = match estimator {
+        "kaplan_meier" => 0,
+        "nelson_aalen" => 1,
+        "mean_cumulative" => 2,
         other => return Err(Error::argument("estimator", format!("unknown {other:?}"))).py_err(),
     };
     let (columns, labels) = run_detached(py, None, move |_| {
-        let cols = survival_columns(duration, event, entry, weights, group, row_number);
+        let mut cols = survival_columns(duration, event, entry, weights, group, row_number);
+        cols.id = id;
         let data = SurvivalData::from_table(&t, &cols, EventCodes::Binary)?;
         let options = CurveOptions { level };
         let mut g = vec![];
-        let mut out: [Vec<f64>; 8] = Default::default();
+        let mut out: [Vec<f64>; 9] = Default::default();
         for (k, rows) in data.rows_by_stratum().iter().enumerate() {
-            let c = if kaplan {
-                kaplan_meier(&data, rows, &options)?
-            } else {
-                nelson_aalen(&data, rows, &options)?
+            let c = match kind {
+                0 => kaplan_meier(&data, rows, &options)?,
+                1 => nelson_aalen(&data, rows, &options)?,
+                _ => mean_cumulative_function(&data.subset(rows), &options)?,
             };
             g.extend(std::iter::repeat_n(k as i64, c.time.len()));
             for (dst, src) in out.iter_mut().zip([
@@ -423,6 +427,7 @@ pub(crate) fn survival_curve(
                 &c.estimate,
                 &c.ci_low,
                 &c.ci_high,
+                &c.variance_sum,
             ]) {
                 dst.extend_from_slice(src);
             }
@@ -436,13 +441,10 @@ pub(crate) fn survival_curve(
         "events",
         "censored",
         "entered",
-        if kaplan {
-            "survival"
-        } else {
-            "cumulative_hazard"
-        },
+        ["survival", "cumulative_hazard", "mean_cumulative"][kind],
         "ci_low",
         "ci_high",
+        "variance",
     ];
     let mut cols: Vec<(&str, ArrayRef)> = vec![("group", Arc::new(Int64Array::from(g)))];
     for (name, values) in names.into_iter().zip(out) {
