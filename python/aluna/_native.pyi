@@ -10,6 +10,8 @@ __all__ = [
     "Graph",
     "__version__",
     "chi2_sf",
+    "cumulative_incidence_table",
+    "fine_gray_fit",
     "logistic_fit",
     "logistic_predict",
     "logrank_test",
@@ -64,6 +66,24 @@ class Graph:
 # ---------------------------------------------------------------------------- stats
 
 def chi2_sf(statistic: float, df: float) -> float: ...
+def cumulative_incidence_table(
+    frame: Any,
+    duration: str,
+    event: str,
+    group: str | None = None,
+    row_number: str | None = None,
+    rho: float = 0.0,
+) -> tuple[Any, list[str], list[tuple[int, float, int, float]]]: ...
+def fine_gray_fit(
+    frame: Any,
+    covariates: list[str],
+    duration: str,
+    event: str,
+    cause: int = 1,
+    row_number: str | None = None,
+    max_iter: int = 50,
+    threads: int | None = None,
+) -> dict[str, Any]: ...
 def logistic_fit(
     frame: Any,
     covariates: list[str],
@@ -123,6 +143,7 @@ class CoxModel:
         penalizer: float = 0.0,
         max_iter: int = 50,
         threads: int | None = None,
+        cause: int | None = None,
     ) -> CoxModel: ...
     def results(self, robust: bool = False) -> dict[str, Any]: ...
     def baseline(self) -> Any: ...

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use aluna_core::table::Table;
 use aluna_core::Error;
+use aluna_stats::competing::{cumulative_incidence, fit_fine_gray, gray_test, FineGrayOptions};
 use aluna_stats::cox::{
     fit_cox, predict_survival, proportional_hazards_test, CoxFit, CoxOptions, Fitted, Ties,
 };
@@ -184,7 +185,7 @@ impl PyCoxModel {
     #[staticmethod]
     #[pyo3(signature = (frame, covariates, duration, event, entry=None, weights=None,
         strata=None, cluster=None, row_number=None, ties="efron", penalizer=0.0, max_iter=50,
-        threads=None))]
+        threads=None, cause=None))]
     #[allow(clippy::too_many_arguments)]
     fn fit(
         py: Python<'_>,
@@ -201,6 +202,7 @@ impl PyCoxModel {
         penalizer: f64,
         max_iter: usize,
         threads: Option<usize>,
+        cause: Option<u32>,
     ) -> PyResult<Self> {
         let ties = match ties {
             "efron" => Ties::Efron,
@@ -216,7 +218,16 @@ impl PyCoxModel {
         let t = table(frame);
         run_detached(py, threads, move |_| {
             let columns = survival_columns(duration, event, entry, weights, strata, row_number);
-            let data = SurvivalData::from_table(&t, &columns, EventCodes::Binary)?;
+            let data = match cause {
+                None => SurvivalData::from_table(&t, &columns, EventCodes::Binary)?,
+                Some(c) => {
+                    // Cause-specific hazards: events of the cause, others censored.
+                    let mut data = SurvivalData::from_table(&t, &columns, EventCodes::Causes)?;
+                    aluna_stats::competing::require_cause(&data, c)?;
+                    data.event.iter_mut().for_each(|e| *e = u32::from(*e == c));
+                    data
+                }
+            };
             let design = Design::from_table(&t, &covariates, false)?;
             let options = CoxOptions {
                 ties,
@@ -483,6 +494,119 @@ pub(crate) fn logrank_test(
     })
 }
 
+/// Cumulative incidence per group and cause, with Gray's tests when grouped.
+/// Returns (table, group labels, [(cause, statistic, df, p)]).
+#[pyfunction]
+#[pyo3(signature = (frame, duration, event, group=None, row_number=None, rho=0.0))]
+#[allow(clippy::type_complexity)]
+pub(crate) fn cumulative_incidence_table(
+    py: Python<'_>,
+    frame: PyTable,
+    duration: String,
+    event: String,
+    group: Option<String>,
+    row_number: Option<String>,
+    rho: f64,
+) -> PyResult<(PyTable, Vec<String>, Vec<(u32, f64, usize, f64)>)> {
+    let t = table(frame);
+    let grouped = group.is_some();
+    let (cols, labels, tests) = run_detached(py, None, move |_| {
+        let columns = survival_columns(duration, event, None, None, group, row_number);
+        let data = SurvivalData::from_table(&t, &columns, EventCodes::Causes)?;
+        data.require_events("the cumulative incidence")?;
+        let mut causes: Vec<u32> = data.event.iter().copied().filter(|&e| e > 0).collect();
+        causes.sort_unstable();
+        causes.dedup();
+        let (mut g, mut cause_col) = (Vec::new(), Vec::new());
+        let mut out: [Vec<f64>; 7] = Default::default();
+        for (k, rows) in data.rows_by_stratum().iter().enumerate() {
+            for &c in &causes {
+                let inc = cumulative_incidence(&data, rows, c)?;
+                g.extend(std::iter::repeat_n(k as i64, inc.time.len()));
+                cause_col.extend(std::iter::repeat_n(i64::from(c), inc.time.len()));
+                for (dst, src) in out.iter_mut().zip([
+                    &inc.time,
+                    &inc.at_risk,
+                    &inc.events,
+                    &inc.other_events,
+                    &inc.censored,
+                    &inc.estimate,
+                    &inc.variance,
+                ]) {
+                    dst.extend_from_slice(src);
+                }
+            }
+        }
+        let mut tests = Vec::new();
+        if grouped {
+            for &c in &causes {
+                let (s, df, p) = gray_test(&data, c, rho)?;
+                tests.push((c, s, df, p));
+            }
+        }
+        Ok(((g, cause_col, out), data.strata_labels, tests))
+    })?;
+    let (g, cause_col, out) = cols;
+    let names = [
+        "time",
+        "at_risk",
+        "events",
+        "other_events",
+        "censored",
+        "cumulative_incidence",
+        "variance",
+    ];
+    let mut columns: Vec<(&str, ArrayRef)> = vec![
+        ("group", Arc::new(Int64Array::from(g))),
+        ("cause", Arc::new(Int64Array::from(cause_col))),
+    ];
+    for (name, values) in names.into_iter().zip(out) {
+        columns.push((name, Arc::new(Float64Array::from(values))));
+    }
+    Ok((output(columns)?, labels, tests))
+}
+
+/// Fit the Fine–Gray model; returns a dict of plain numbers.
+#[pyfunction]
+#[pyo3(signature = (frame, covariates, duration, event, cause=1, row_number=None,
+    max_iter=50, threads=None))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn fine_gray_fit<'py>(
+    py: Python<'py>,
+    frame: PyTable,
+    covariates: Vec<String>,
+    duration: String,
+    event: String,
+    cause: u32,
+    row_number: Option<String>,
+    max_iter: usize,
+    threads: Option<usize>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let t = table(frame);
+    let fit = run_detached(py, threads, move |_| {
+        let columns = survival_columns(duration, event, None, None, None, row_number);
+        let data = SurvivalData::from_table(&t, &columns, EventCodes::Causes)?;
+        let design = Design::from_table(&t, &covariates, false)?;
+        let options = FineGrayOptions {
+            cause,
+            max_iterations: max_iter,
+            ..Default::default()
+        };
+        fit_fine_gray(&design, &data, &options)
+    })?;
+    let d = PyDict::new(py);
+    d.set_item("coef", fit.coef.clone())?;
+    d.set_item("covariance", matrix_rows(&fit.covariance))?;
+    d.set_item("log_likelihood", fit.log_likelihood)?;
+    d.set_item("null_log_likelihood", fit.null_log_likelihood)?;
+    d.set_item("likelihood_ratio", fit.likelihood_ratio())?;
+    d.set_item("wald", fit.wald_statistic(&fit.covariance))?;
+    d.set_item("score", fit.score_statistic)?;
+    d.set_item("iterations", fit.iterations)?;
+    d.set_item("events", fit.events)?;
+    Ok(d)
+}
+
 /// Upper-tail probability of a chi-squared statistic.
 #[pyfunction]
 pub(crate) fn chi2_sf(statistic: f64, df: f64) -> f64 {
@@ -492,6 +616,8 @@ pub(crate) fn chi2_sf(statistic: f64, df: f64) -> f64 {
 /// Add this domain's functions and classes to `aluna._native`.
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(chi2_sf, m)?)?;
+    m.add_function(wrap_pyfunction!(cumulative_incidence_table, m)?)?;
+    m.add_function(wrap_pyfunction!(fine_gray_fit, m)?)?;
     m.add_function(wrap_pyfunction!(logistic_fit, m)?)?;
     m.add_function(wrap_pyfunction!(logistic_predict, m)?)?;
     m.add_function(wrap_pyfunction!(survival_curve, m)?)?;
