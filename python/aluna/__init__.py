@@ -7,9 +7,17 @@ aluna ships are synthetic; data about people that you bring stay pseudonymised, 
 personal data.
 """
 
-from aluna import datasets, exceptions, privacy
+from aluna import datasets, exceptions, privacy, risk
 from aluna._native import __version__
 from aluna.exceptions import AlunaError
 from aluna.graph import CaseGraph
 
-__all__ = ["AlunaError", "CaseGraph", "__version__", "datasets", "exceptions", "privacy"]
+__all__ = [
+    "AlunaError",
+    "CaseGraph",
+    "__version__",
+    "datasets",
+    "exceptions",
+    "privacy",
+    "risk",
+]

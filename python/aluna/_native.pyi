@@ -6,17 +6,25 @@ The documented API is the pure-Python package ``aluna``; these bindings are priv
 from typing import Any, final
 
 __all__ = [
-    "PSEUDONYM_PATTERN",
-    "Graph",
-    "PrivacyKey",
     "__version__",
+    "chi2_sf",
+    "CoxModel",
+    "cumulative_incidence_table",
     "encode_for_linkage",
     "equivalence_classes_table",
+    "fine_gray_fit",
+    "Graph",
     "link",
+    "logistic_fit",
+    "logistic_predict",
+    "logrank_test",
     "noisy_counts",
     "one_to_one",
+    "PrivacyKey",
+    "PSEUDONYM_PATTERN",
     "pseudonymise",
     "suppress_small_cells",
+    "survival_curve",
     "zcdp_epsilon",
 ]
 __version__: str
@@ -130,5 +138,93 @@ def noisy_counts(
 def zcdp_epsilon(rho: float, delta: float) -> float: ...
 
 # ---------------------------------------------------------------------------- stats
+
+def chi2_sf(statistic: float, df: float) -> float: ...
+def cumulative_incidence_table(
+    frame: Any,
+    duration: str,
+    event: str,
+    group: str | None = None,
+    row_number: str | None = None,
+    rho: float = 0.0,
+) -> tuple[Any, list[str], list[tuple[int, float, int, float]]]: ...
+def fine_gray_fit(
+    frame: Any,
+    covariates: list[str],
+    duration: str,
+    event: str,
+    cause: int = 1,
+    row_number: str | None = None,
+    max_iter: int = 50,
+    threads: int | None = None,
+) -> dict[str, Any]: ...
+def logistic_fit(
+    frame: Any,
+    covariates: list[str],
+    outcome: str,
+    weights: str | None = None,
+    cluster: str | None = None,
+    intercept: bool = True,
+    penalty: str = "none",
+    alpha: float = 0.0,
+    robust: bool = False,
+    max_iter: int = 100,
+    threads: int | None = None,
+) -> dict[str, Any]: ...
+def logistic_predict(
+    frame: Any,
+    covariates: list[str],
+    coef: list[float],
+    intercept: bool = True,
+    threads: int | None = None,
+) -> Any: ...
+def survival_curve(
+    frame: Any,
+    duration: str,
+    event: str,
+    entry: str | None = None,
+    weights: str | None = None,
+    group: str | None = None,
+    row_number: str | None = None,
+    level: float = 0.95,
+    estimator: str = "kaplan_meier",
+    id: str | None = None,
+) -> tuple[Any, list[str]]: ...
+def logrank_test(
+    frame: Any,
+    duration: str,
+    event: str,
+    group: str,
+    entry: str | None = None,
+    weights: str | None = None,
+    row_number: str | None = None,
+) -> tuple[list[float], list[float], float, int, float, list[str]]: ...
+
+@final
+class CoxModel:
+    @staticmethod
+    def fit(
+        frame: Any,
+        covariates: list[str],
+        duration: str,
+        event: str,
+        entry: str | None = None,
+        weights: str | None = None,
+        strata: str | None = None,
+        cluster: str | None = None,
+        row_number: str | None = None,
+        ties: str = "efron",
+        penalizer: float = 0.0,
+        max_iter: int = 50,
+        threads: int | None = None,
+        cause: int | None = None,
+    ) -> CoxModel: ...
+    def results(self, robust: bool = False) -> dict[str, Any]: ...
+    def baseline(self) -> Any: ...
+    def predict_survival(
+        self, frame: Any, covariates: list[str], times: list[float], strata: str | None = None
+    ) -> Any: ...
+    def zph(self, terms: list[list[int]]) -> list[tuple[float, int, float]]: ...
+    def score_residuals(self) -> list[list[float]]: ...
 
 # ---------------------------------------------------------------------------- synth

@@ -2,3 +2,10 @@
 //! re-offending data, model evaluation and fairness, causal effects, offending careers.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::panic))]
 #![warn(missing_docs)]
+
+pub mod competing;
+pub mod cox;
+pub mod design;
+pub mod linalg;
+pub mod logistic;
+pub mod survival;

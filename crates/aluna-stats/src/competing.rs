@@ -1,0 +1,609 @@
+//! Competing risks: cumulative incidence (Aalen–Johansen) with Gray's variance, Gray's test
+//! comparing groups, and the Fine–Gray subdistribution hazards model.
+//!
+//! Event codes: 0 = censored, 1, 2, … = the cause (e.g. 1 = re-arrest, 2 = death or
+//! deportation before any re-arrest).
+
+use aluna_core::{ensure, Error, Result};
+use ndarray::Array2;
+
+use crate::cox::CoxFit;
+use crate::design::{block_fold, full_matrix, symmetric_from_upper, Design};
+use crate::linalg::{collinear_columns, Cholesky};
+use crate::survival::{argsort, chi2_sf, SurvivalData};
+
+/// A cumulative incidence curve for one cause.
+#[derive(Debug, Clone, Default)]
+pub struct Incidence {
+    /// Distinct times (events of any cause or censoring), ascending.
+    pub time: Vec<f64>,
+    /// Number at risk just before each time.
+    pub at_risk: Vec<f64>,
+    /// Events of the cause at each time.
+    pub events: Vec<f64>,
+    /// Events of other causes at each time.
+    pub other_events: Vec<f64>,
+    /// Censored at each time.
+    pub censored: Vec<f64>,
+    /// The cumulative incidence `F_k(t)`.
+    pub estimate: Vec<f64>,
+    /// Its variance (Gray's delta-method estimator, as R `cmprsk::cuminc`).
+    pub variance: Vec<f64>,
+}
+
+/// [`Error::InvalidArgument`] unless `cause` is a code 1, 2, … that some row has.
+pub fn require_cause(data: &SurvivalData, cause: u32) -> Result<()> {
+    ensure!(
+        cause >= 1,
+        Error::argument(
+            "cause",
+            format!("must be a cause code 1, 2, …, got {cause}")
+        )
+    );
+    let max = data.event.iter().copied().max().unwrap_or(0);
+    ensure!(
+        data.event.contains(&cause),
+        Error::argument(
+            "cause",
+            format!(
+                "no row has event = {cause}; the event codes present run 0..={max} \
+                 (0 = censored)"
+            )
+        )
+    );
+    Ok(())
+}
+
+/// The Aalen–Johansen estimate of the cumulative incidence of `cause` among `rows`:
+/// `F_k(t) = Σ_{t_j ≤ t} Ŝ(t_j−) d_kj / n_j` with `Ŝ` the all-cause Kaplan–Meier estimate, and
+/// Gray's (1988) delta-method variance as R `cmprsk::cuminc` computes it (updated at the
+/// cause's event times, carried between them). Unweighted, no delayed entry.
+///
+/// References: Kalbfleisch & Prentice (1980); Gray, R. J. (1988),
+/// <https://doi.org/10.1214/aos/1176350951>.
+///
+/// # Example
+/// ```
+/// use aluna_stats::competing::cumulative_incidence;
+/// use aluna_stats::survival::SurvivalData;
+/// let data = SurvivalData::new(vec![1.0, 2.0, 3.0, 4.0], vec![1, 2, 0, 1]).unwrap();
+/// let f = cumulative_incidence(&data, &[0, 1, 2, 3], 1).unwrap();
+/// assert_eq!(f.estimate, vec![0.25, 0.25, 0.25, 0.75]);
+/// ```
+pub fn cumulative_incidence(data: &SurvivalData, rows: &[usize], cause: u32) -> Result<Incidence> {
+    require_cause(data, cause)?;
+    ensure!(
+        data.entry.is_none() && data.weights.is_none(),
+        Error::argument(
+            "entry",
+            "cumulative incidence here takes neither entry times nor weights"
+        )
+    );
+    let order = argsort(&data.time, rows);
+    let mut out = Incidence::default();
+    let mut at_risk = rows.len() as f64;
+    let (mut s, mut f) = (1.0f64, 0.0f64);
+    let (mut v1, mut v2, mut v3, mut var) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
+    let mut k = 0;
+    while k < order.len() {
+        let t = data.time[order[k]];
+        let (mut d1, mut d2, mut c) = (0.0f64, 0.0f64, 0.0f64);
+        while k < order.len() && data.time[order[k]] == t {
+            match data.event[order[k]] {
+                0 => c += 1.0,
+                e if e == cause => d1 += 1.0,
+                _ => d2 += 1.0,
+            }
+            k += 1;
+        }
+        let n = at_risk;
+        let d = d1 + d2;
+        if d > 0.0 {
+            let s_next = s * (n - d) / n;
+            if d1 > 0.0 {
+                f += s * d1 / n;
+            }
+            if d2 > 0.0 && s_next > 0.0 {
+                let ties = if d2 > 1.0 {
+                    1.0 - (d2 - 1.0) / (n - 1.0)
+                } else {
+                    1.0
+                };
+                let w = s * s * ties * d2 / (n * n);
+                let a = 1.0 / s_next;
+                let b = f / s_next;
+                v1 += b * b * w;
+                v2 += a * b * w;
+                v3 += a * a * w;
+            }
+            if d1 > 0.0 {
+                let ties = if d1 > 1.0 {
+                    1.0 - (d1 - 1.0) / (n - 1.0)
+                } else {
+                    1.0
+                };
+                let w = s * s * ties * d1 / (n * n);
+                let a = if s_next > 0.0 { 1.0 / s_next } else { 0.0 };
+                let b = 1.0 + a * f;
+                v1 += b * b * w;
+                v2 += a * b * w;
+                v3 += a * a * w;
+                var = v1 + f * f * v3 - 2.0 * f * v2;
+            }
+            s = s_next;
+        }
+        out.time.push(t);
+        out.at_risk.push(n);
+        out.events.push(d1);
+        out.other_events.push(d2);
+        out.censored.push(c);
+        out.estimate.push(f);
+        out.variance.push(var.max(0.0));
+        at_risk -= d + c;
+    }
+    Ok(out)
+}
+
+/// Gray's test that the cumulative incidence of `cause` is the same in every group
+/// (`data.strata` codes are the groups): the score of Gray (1988) with weight
+/// `(1 − F(t−))^ρ` and its variance, `sᵀ V⁻¹ s` on `groups − 1` degrees of freedom, as R
+/// `cmprsk::cuminc(...)$Tests` (unstratified).
+///
+/// Returns `(statistic, df, p_value)`.
+pub fn gray_test(data: &SurvivalData, cause: u32, rho: f64) -> Result<(f64, usize, f64)> {
+    require_cause(data, cause)?;
+    let ng = data.n_strata;
+    ensure!(
+        ng >= 2,
+        Error::argument("group", "Gray's test needs at least two groups")
+    );
+    let all: Vec<usize> = (0..data.len()).collect();
+    let order = argsort(&data.time, &all);
+    let g1 = ng - 1;
+    let mut rs = vec![0.0f64; ng];
+    for &i in &all {
+        rs[data.stratum(i)] += 1.0;
+    }
+    let mut f1m = vec![0.0f64; ng];
+    let mut f1 = vec![0.0f64; ng];
+    let mut skmm = vec![1.0f64; ng];
+    let mut skm = vec![1.0f64; ng];
+    let mut v3 = vec![0.0f64; ng];
+    let mut v2 = Array2::<f64>::zeros((g1, ng));
+    let mut c = Array2::<f64>::zeros((ng, ng));
+    let mut a = Array2::<f64>::zeros((ng, ng));
+    let mut v = Array2::<f64>::zeros((g1, g1));
+    let mut score = vec![0.0f64; g1];
+    let mut fm = 0.0f64;
+    let mut f = 0.0f64;
+    let mut d = vec![[0.0f64; 3]; ng];
+    let mut k = 0;
+    while k < order.len() {
+        let t = data.time[order[k]];
+        let first = k;
+        d.iter_mut().for_each(|x| *x = [0.0; 3]);
+        while k < order.len() && data.time[order[k]] == t {
+            let i = order[k];
+            let kind = match data.event[i] {
+                0 => 0,
+                e if e == cause => 1,
+                _ => 2,
+            };
+            d[data.stratum(i)][kind] += 1.0;
+            k += 1;
+        }
+        let nd1: f64 = d.iter().map(|x| x[1]).sum();
+        let nd2: f64 = d.iter().map(|x| x[2]).sum();
+        if nd1 > 0.0 || nd2 > 0.0 {
+            let (mut tr, mut tq) = (0.0f64, 0.0f64);
+            for i in 0..ng {
+                if rs[i] <= 0.0 {
+                    continue;
+                }
+                let td = d[i][1] + d[i][2];
+                skm[i] = skmm[i] * (rs[i] - td) / rs[i];
+                f1[i] = f1m[i] + skmm[i] * d[i][1] / rs[i];
+                tr += rs[i] / skmm[i];
+                tq += rs[i] * (1.0 - f1m[i]) / skmm[i];
+            }
+            f = fm + nd1 / tr;
+            let fb = (1.0 - fm).powf(rho);
+            a.fill(0.0);
+            for i in 0..ng {
+                if rs[i] <= 0.0 {
+                    continue;
+                }
+                let t1 = rs[i] / skmm[i];
+                a[[i, i]] = fb * t1 * (1.0 - t1 / tr);
+                c[[i, i]] += a[[i, i]] * nd1 / (tr * (1.0 - fm));
+                for j in i + 1..ng {
+                    if rs[j] <= 0.0 {
+                        continue;
+                    }
+                    a[[i, j]] = -fb * t1 * rs[j] / (skmm[j] * tr);
+                    c[[i, j]] += a[[i, j]] * nd1 / (tr * (1.0 - fm));
+                }
+            }
+            for i in 1..ng {
+                for j in 0..i {
+                    a[[i, j]] = a[[j, i]];
+                    c[[i, j]] = c[[j, i]];
+                }
+            }
+            for i in 0..g1 {
+                if rs[i] > 0.0 {
+                    score[i] += fb * (d[i][1] - nd1 * rs[i] * (1.0 - f1m[i]) / (skmm[i] * tq));
+                }
+            }
+            if nd1 > 0.0 {
+                for g in 0..ng {
+                    if rs[g] <= 0.0 {
+                        continue;
+                    }
+                    let t4 = if skm[g] > 0.0 {
+                        1.0 - (1.0 - f) / skm[g]
+                    } else {
+                        1.0
+                    };
+                    let t5 = if nd1 > 1.0 {
+                        1.0 - (nd1 - 1.0) / (tr * skmm[g] - 1.0)
+                    } else {
+                        1.0
+                    };
+                    let t3 = t5 * skmm[g] * nd1 / (tr * rs[g]);
+                    v3[g] += t4 * t4 * t3;
+                    for i in 0..g1 {
+                        let t1 = a[[i, g]] - t4 * c[[i, g]];
+                        v2[[i, g]] += t1 * t4 * t3;
+                        for j in 0..=i {
+                            let t2 = a[[j, g]] - t4 * c[[j, g]];
+                            v[[i, j]] += t1 * t2 * t3;
+                        }
+                    }
+                }
+            }
+            if nd2 > 0.0 {
+                for g in 0..ng {
+                    if skm[g] <= 0.0 || d[g][2] <= 0.0 {
+                        continue;
+                    }
+                    let t4 = (1.0 - f) / skm[g];
+                    let t5 = if d[g][2] > 1.0 {
+                        1.0 - (d[g][2] - 1.0) / (rs[g] - 1.0)
+                    } else {
+                        1.0
+                    };
+                    let t3 = t5 * skmm[g] * skmm[g] * d[g][2] / (rs[g] * rs[g]);
+                    v3[g] += t4 * t4 * t3;
+                    for i in 0..g1 {
+                        let t1 = t4 * c[[i, g]];
+                        v2[[i, g]] -= t1 * t4 * t3;
+                        for j in 0..=i {
+                            let t2 = t4 * c[[j, g]];
+                            v[[i, j]] += t1 * t2 * t3;
+                        }
+                    }
+                }
+            }
+        }
+        for &i in &order[first..k] {
+            rs[data.stratum(i)] -= 1.0;
+        }
+        fm = f;
+        f1m.copy_from_slice(&f1);
+        skmm.copy_from_slice(&skm);
+    }
+    for i in 0..g1 {
+        for j in 0..=i {
+            for g in 0..ng {
+                v[[i, j]] +=
+                    c[[i, g]] * c[[j, g]] * v3[g] + c[[i, g]] * v2[[j, g]] + c[[j, g]] * v2[[i, g]];
+            }
+            v[[j, i]] = v[[i, j]];
+        }
+    }
+    let chol = Cholesky::new(&v).map_err(|_| Error::NotDefined {
+        what: "Gray's test",
+        reason: "the scores have a singular variance (a group without events of this cause?)"
+            .into(),
+    })?;
+    let x = chol.solve(&score);
+    let statistic: f64 = x.iter().zip(&score).map(|(a, b)| a * b).sum();
+    Ok((statistic, g1, chi2_sf(statistic, g1 as f64)))
+}
+
+/// Settings of [`fit_fine_gray`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FineGrayOptions {
+    /// The cause of interest.
+    pub cause: u32,
+    /// Newton iterations allowed.
+    pub max_iterations: usize,
+    /// Converged when every `|Δβ_j| ≤ tolerance · (1 + |β_j|)`.
+    pub tolerance: f64,
+}
+
+impl Default for FineGrayOptions {
+    fn default() -> Self {
+        Self {
+            cause: 1,
+            max_iterations: 50,
+            tolerance: 1e-10,
+        }
+    }
+}
+
+/// The censoring distribution `Ĝ(t−)` (Kaplan–Meier of censoring, left-continuous) at each
+/// row's time, as R `cmprsk::crr` uses it.
+fn censoring_left(data: &SurvivalData, order: &[usize]) -> Vec<f64> {
+    let n = data.len();
+    let mut g_left = vec![1.0f64; n];
+    let mut g = 1.0f64;
+    let mut at_risk = n as f64;
+    let mut k = 0;
+    while k < order.len() {
+        let t = data.time[order[k]];
+        let first = k;
+        let mut censored = 0.0;
+        while k < order.len() && data.time[order[k]] == t {
+            if data.event[order[k]] == 0 {
+                censored += 1.0;
+            }
+            k += 1;
+        }
+        for &i in &order[first..k] {
+            g_left[i] = g;
+        }
+        if censored > 0.0 && at_risk > 0.0 {
+            g *= 1.0 - censored / at_risk;
+        }
+        at_risk -= (k - first) as f64;
+    }
+    g_left
+}
+
+/// Log partial likelihood, score and information of the Fine–Gray model at `beta`.
+///
+/// At each event time `t` of the cause (Breslow ties, as `crr`), the risk set holds rows still
+/// under follow-up (`T_i ≥ t`) and rows that failed from another cause before `t`, weighted
+/// `Ĝ(t−)/Ĝ(T_i−)`. One sweep keeps the two kinds apart (the second as sums divided by
+/// `Ĝ(T_i−)`, scaled by `Ĝ(t−)` when used); the information's second-moment part is one
+/// weighted cross-product over the rows.
+fn fine_gray_evaluate(
+    x: &Array2<f64>,
+    data: &SurvivalData,
+    order: &[usize],
+    g_left: &[f64],
+    cause: u32,
+    beta: &[f64],
+) -> (f64, Vec<f64>, Array2<f64>) {
+    let n = data.len();
+    let p = x.ncols();
+    let xs = x.as_slice().unwrap_or(&[]);
+    let row = |i: usize| &xs[i * p..(i + 1) * p];
+    let eta: Vec<f64> = (0..n)
+        .map(|i| row(i).iter().zip(beta).map(|(a, b)| a * b).sum())
+        .collect();
+    let risk: Vec<f64> = eta.iter().map(|e| e.exp()).collect();
+    // Ascending sweep: "still followed" sums start full and lose rows as time passes; "other
+    // cause" sums gain rows (divided by Ĝ(T_i−)) after their time.
+    let (mut f0, mut f1) = (0.0f64, vec![0.0f64; p]);
+    for (i, &r) in risk.iter().enumerate() {
+        f0 += r;
+        for (a, v) in f1.iter_mut().zip(row(i)) {
+            *a += r * v;
+        }
+    }
+    let (mut o0, mut o1) = (0.0f64, vec![0.0f64; p]);
+    let mut ll = 0.0;
+    let mut grad = vec![0.0; p];
+    let mut outer = vec![0.0; p * p];
+    // Row coefficients for the second moments: followed rows Σ c_k over times ≤ T_i; other-cause
+    // rows (1/Ĝ(T_i−)) Σ c_k Ĝ(t_k−) over times > T_i.
+    let mut cum_c = 0.0f64; // Σ c_k so far
+    let mut cum_cg = 0.0f64; // Σ c_k Ĝ(t_k−) so far
+    let mut start_c = vec![0.0f64; n];
+    let mut start_cg = vec![0.0f64; n];
+    let mut xbar = vec![0.0; p];
+    let mut k = 0;
+    while k < order.len() {
+        let t = data.time[order[k]];
+        let first = k;
+        while k < order.len() && data.time[order[k]] == t {
+            k += 1;
+        }
+        let group = &order[first..k];
+        let d = group.iter().filter(|&&i| data.event[i] == cause).count() as f64;
+        if d > 0.0 {
+            let gt = g_left[group[0]];
+            let s0 = f0 + gt * o0;
+            for a in 0..p {
+                xbar[a] = (f1[a] + gt * o1[a]) / s0;
+            }
+            for &i in group {
+                if data.event[i] == cause {
+                    ll += eta[i];
+                    for (g, v) in grad.iter_mut().zip(row(i)) {
+                        *g += v;
+                    }
+                }
+            }
+            ll -= d * s0.ln();
+            for a in 0..p {
+                grad[a] -= d * xbar[a];
+                for b in a..p {
+                    outer[a * p + b] += d * xbar[a] * xbar[b];
+                }
+            }
+            let ck = d / s0;
+            cum_c += ck;
+            cum_cg += ck * gt;
+        }
+        // Rows ending at t leave the followed set; other-cause failures join the other set.
+        for &i in group {
+            f0 -= risk[i];
+            for (a, v) in f1.iter_mut().zip(row(i)) {
+                *a -= risk[i] * v;
+            }
+            start_c[i] = cum_c; // Σ c over times ≤ T_i
+            if data.event[i] != 0 && data.event[i] != cause {
+                let w = risk[i] / g_left[i];
+                o0 += w;
+                for (a, v) in o1.iter_mut().zip(row(i)) {
+                    *a += w * v;
+                }
+            }
+        }
+        // Remember, for other-cause rows, Σ c Ĝ up to their time (to subtract at the end).
+        for &i in group {
+            start_cg[i] = cum_cg;
+        }
+    }
+    let u: Vec<f64> = (0..n)
+        .map(|i| {
+            let followed = start_c[i];
+            if data.event[i] != 0 && data.event[i] != cause {
+                risk[i] * (followed + (cum_cg - start_cg[i]) / g_left[i])
+            } else {
+                risk[i] * followed
+            }
+        })
+        .collect();
+    let sums = block_fold(n, p * p, |range, acc| {
+        let xb = x.slice(ndarray::s![range.clone(), ..]);
+        crate::design::add_cross(acc, xb, &u[range]);
+    });
+    let mut hess = full_matrix(sums, p);
+    hess -= &symmetric_from_upper(&outer, p);
+    (ll, grad, hess)
+}
+
+/// Fit the Fine–Gray proportional subdistribution hazards model for `cause` (Fine & Gray 1999,
+/// <https://doi.org/10.1080/01621459.1999.10474144>): the Cox-type partial likelihood in which
+/// rows that failed from another cause stay in the risk set with inverse-probability-of-
+/// censoring weights `Ĝ(t−)/Ĝ(T_i−)`, Breslow ties, as R `cmprsk::crr`.
+///
+/// The returned covariance is the inverse information (model-based); `crr`'s sandwich, which
+/// adds the variability of `Ĝ`, is not computed here.
+///
+/// # Example
+/// ```
+/// use aluna_stats::competing::{fit_fine_gray, FineGrayOptions};
+/// use aluna_stats::design::Design;
+/// use aluna_stats::survival::SurvivalData;
+/// use ndarray::array;
+/// let x = array![[0.0], [1.0], [0.0], [1.0], [0.0], [1.0], [1.0], [0.0]];
+/// let design = Design::new(x, vec!["treated".into()]).unwrap();
+/// let data = SurvivalData::new(
+///     vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0], vec![1, 2, 1, 0, 2, 1, 0, 1]).unwrap();
+/// let fit = fit_fine_gray(&design, &data, &FineGrayOptions::default()).unwrap();
+/// assert!(fit.converged);
+/// ```
+pub fn fit_fine_gray(
+    design: &Design,
+    data: &SurvivalData,
+    options: &FineGrayOptions,
+) -> Result<CoxFit> {
+    let cause = options.cause;
+    require_cause(data, cause)?;
+    ensure!(
+        data.entry.is_none() && data.weights.is_none() && data.strata.is_none(),
+        Error::argument(
+            "entry",
+            "the Fine–Gray model here takes neither entry times, weights nor strata"
+        )
+    );
+    ensure!(
+        design.rows() == data.len(),
+        Error::argument("covariates", "design and survival rows differ")
+    );
+    design.check_rank(None, false, true, "FineGray")?;
+    let p = design.cols();
+    let means = design.means(None);
+    let mut x = design.matrix().clone();
+    for mut r in x.rows_mut() {
+        for (v, m) in r.iter_mut().zip(&means) {
+            *v -= m;
+        }
+    }
+    let all: Vec<usize> = (0..data.len()).collect();
+    let order = argsort(&data.time, &all);
+    let g_left = censoring_left(data, &order);
+    let mut beta = vec![0.0; p];
+    let (ll0, mut grad, mut hess) = fine_gray_evaluate(&x, data, &order, &g_left, cause, &beta);
+    let score_statistic = Cholesky::new(&hess)
+        .map(|c| {
+            let s = c.solve(&grad);
+            s.iter().zip(&grad).map(|(a, b)| a * b).sum()
+        })
+        .unwrap_or(f64::NAN);
+    let mut ll = ll0;
+    let mut converged = false;
+    let mut iterations = 0;
+    while iterations < options.max_iterations {
+        iterations += 1;
+        let chol = Cholesky::new(&hess).map_err(|_| Error::Singular {
+            model: "FineGray",
+            detail: crate::design::describe_dependencies(
+                &collinear_columns(&hess, 1e-10),
+                design.names(),
+            ),
+        })?;
+        let step = chol.solve(&grad);
+        let mut t = 1.0;
+        let (mut cand, mut c_ll, mut c_grad, mut c_hess);
+        loop {
+            cand = beta
+                .iter()
+                .zip(&step)
+                .map(|(b, s)| b + t * s)
+                .collect::<Vec<_>>();
+            (c_ll, c_grad, c_hess) = fine_gray_evaluate(&x, data, &order, &g_left, cause, &cand);
+            if (c_ll.is_finite() && c_ll >= ll - 1e-12 * ll.abs().max(1.0)) || t < 1e-10 {
+                break;
+            }
+            t *= 0.5;
+        }
+        let small = step
+            .iter()
+            .zip(&cand)
+            .all(|(s, b)| (t * s).abs() <= options.tolerance * (1.0 + b.abs()));
+        beta = cand;
+        ll = c_ll;
+        grad = c_grad;
+        hess = c_hess;
+        if small {
+            converged = true;
+            break;
+        }
+    }
+    if !converged {
+        return Err(Error::NotConverged {
+            model: "FineGray",
+            iterations,
+            hint: "rescale or drop covariates; check for a covariate that separates the cause"
+                .into(),
+        });
+    }
+    let covariance = Cholesky::new(&hess)
+        .map_err(|_| Error::Singular {
+            model: "FineGray",
+            detail: "the information matrix is singular at the estimate".into(),
+        })?
+        .inverse();
+    let events = data.event.iter().filter(|&&e| e == cause).count();
+    Ok(CoxFit {
+        coef: beta,
+        covariance,
+        information: hess,
+        log_likelihood: ll,
+        null_log_likelihood: ll0,
+        score_statistic,
+        iterations,
+        converged,
+        diverging: Vec::new(),
+        means,
+        ties: crate::cox::Ties::Breslow,
+        events,
+    })
+}

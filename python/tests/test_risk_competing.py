@@ -1,0 +1,110 @@
+"""Competing risks against R cmprsk/survival fixtures (mgus2, written into the fixture by
+make_competing.R) and an independent numpy computation of the Fine-Gray information."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+from aluna.exceptions import ArgumentError, BadValueError
+from aluna.risk import CoxPH, FineGray, cumulative_incidence
+from numpy.testing import assert_allclose
+
+FIXTURE = json.loads((Path(__file__).parent / "fixtures" / "r" / "competing.json").read_text())
+REF = FIXTURE["result"]
+TOL = FIXTURE["tolerance"]
+
+
+@pytest.fixture(scope="module")
+def mgus() -> pl.DataFrame:
+    return pl.DataFrame(REF["data"])
+
+
+def test_cumulative_incidence_matches_cmprsk(mgus):
+    ci = cumulative_incidence(mgus, duration="etime", event="event", group="male")
+    at = ci.incidence_at(REF["times"])
+    for row, (est, var) in zip(
+        REF["cuminc"]["rows"],
+        zip(REF["cuminc"]["est"], REF["cuminc"]["var"], strict=True),
+        strict=True,
+    ):
+        group, cause = (int(v) for v in row.split())
+        ours = at.filter(male=group, cause=cause)
+        assert_allclose(ours["cumulative_incidence"].to_numpy(), est, atol=TOL)
+        assert_allclose(ours["std_error"].to_numpy() ** 2, var, atol=1e-9, rtol=1e-6)
+    tests = ci.tests
+    assert tests["cause"].to_list() == [int(c) for c in REF["gray"]["cause"]]
+    assert_allclose(tests["statistic"].to_numpy(), REF["gray"]["stat"], rtol=1e-6)
+    assert_allclose(tests["p_value"].to_numpy(), REF["gray"]["p"], rtol=1e-5)
+    assert "Gray's test" in ci._repr_html_()
+    # The causes' incidences and overall survival add up to one.
+    whole = cumulative_incidence(mgus, duration="etime", event="event")
+    last = whole.table.group_by("cause").agg(pl.col("cumulative_incidence").last())
+    assert last["cumulative_incidence"].sum() <= 1 + 1e-12
+
+
+def fine_gray_information(x, time, event, beta):
+    """crr's weighted risk sets, written out with plain loops (an independent check)."""
+    n = len(time)
+    order = np.argsort(time, kind="stable")
+    cens = np.ones(n)
+    g, at_risk = 1.0, n
+    for t in np.unique(time):
+        idx = order[time[order] == t]
+        cens[idx] = g
+        c = np.sum(event[idx] == 0)
+        g *= 1 - c / at_risk
+        at_risk -= len(idx)
+    info = np.zeros((x.shape[1], x.shape[1]))
+    r = np.exp(x @ beta)
+    for t in np.unique(time[event == 1]):
+        d = np.sum((time == t) & (event == 1))
+        w = np.where(time >= t, 1.0, np.where(event > 1, cens[time == t][0] / cens, 0.0)) * r
+        s0 = w.sum()
+        xbar = (w[:, None] * x).sum(0) / s0
+        s2 = (w[:, None, None] * x[:, :, None] * x[:, None, :]).sum(0) / s0
+        info += d * (s2 - np.outer(xbar, xbar))
+    return info
+
+
+def test_fine_gray_matches_crr(mgus):
+    fg = FineGray().fit(mgus, duration="etime", event="event", cause=1, covariates=["age", "male"])
+    assert_allclose(fg.coef_, REF["crr"]["coef"], atol=TOL)
+    assert fg.log_likelihood == pytest.approx(REF["crr"]["loglik"], abs=TOL)
+    assert fg.log_likelihood_null == pytest.approx(REF["crr"]["loglik_null"], abs=TOL)
+    x = mgus.select("age", "male").to_numpy().astype(float)
+    info = fine_gray_information(
+        x, mgus["etime"].to_numpy().astype(float), mgus["event"].to_numpy(), fg.coef_
+    )
+    assert_allclose(
+        fg.summary["std_error"].to_numpy(), np.sqrt(np.diag(np.linalg.inv(info))), rtol=1e-6
+    )
+    # crr's sandwich adds the variability of the censoring weights: close, not equal.
+    assert_allclose(fg.summary["std_error"].to_numpy(), REF["crr"]["se"], rtol=0.3)
+    assert "subdistribution_hazard_ratio" in fg.summary.columns
+
+
+def test_cause_specific_cox_matches_r(mgus):
+    cs = CoxPH().fit(mgus, duration="etime", event="event", covariates=["age", "male"], cause=1)
+    assert_allclose(cs.coef_, REF["cause_specific"]["coef"], atol=TOL)
+    assert_allclose(cs.summary["std_error"].to_numpy(), REF["cause_specific"]["se"], atol=TOL)
+    assert cs.log_likelihood == pytest.approx(REF["cause_specific"]["loglik"], abs=TOL)
+
+
+def test_unknown_causes(mgus):
+    with pytest.raises(ArgumentError, match=r"cause.*no row has event = 3"):
+        FineGray().fit(mgus, duration="etime", event="event", cause=3, covariates=["age"])
+    with pytest.raises(ArgumentError, match=r"no row has event = 4"):
+        CoxPH().fit(mgus, duration="etime", event="event", covariates=["age"], cause=4)
+    with pytest.raises(BadValueError, match=r"expected 0 \(censored\) or 1 \(event\), found 2"):
+        CoxPH().fit(mgus, duration="etime", event="event", covariates=["age"])
+    bad = mgus.with_columns(
+        event=pl.when(pl.int_range(pl.len()) == 5).then(-1).otherwise(pl.col("event"))
+    )
+    with pytest.raises(
+        BadValueError, match=r"column `event`, row 5: expected 0 \(censored\) or a cause"
+    ):
+        cumulative_incidence(bad, duration="etime", event="event")
