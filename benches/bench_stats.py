@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import warnings
 
-import aluna
 import numpy as np
 import polars as pl
 import statsmodels.api as sm
-from aluna.risk import CoxPH, LogisticRegression, kaplan_meier
 from lifelines import CoxPHFitter, KaplanMeierFitter
 from lifelines.datasets import load_rossi
 from sklearn.linear_model import LogisticRegression as SkLogistic
+
+import aluna
+from aluna.risk import CoxPH, LogisticRegression, kaplan_meier
 
 if __package__:
     from .harness import Case, markdown, median_seconds

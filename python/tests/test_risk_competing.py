@@ -9,9 +9,10 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
+from numpy.testing import assert_allclose
+
 from aluna.exceptions import ArgumentError, BadValueError
 from aluna.risk import CoxPH, FineGray, cumulative_incidence
-from numpy.testing import assert_allclose
 
 FIXTURE = json.loads((Path(__file__).parent / "fixtures" / "r" / "competing.json").read_text())
 REF = FIXTURE["result"]

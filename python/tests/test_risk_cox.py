@@ -5,15 +5,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import aluna
 import numpy as np
 import polars as pl
 import pytest
-from aluna.risk import CoxPH, categorical
 from lifelines import CoxPHFitter
 from lifelines.datasets import load_rossi
 from numpy.testing import assert_allclose
 from statsmodels.duration.hazard_regression import PHReg
+
+import aluna
+from aluna.risk import CoxPH, categorical
 
 COVARIATES = ["fin", "age", "race", "wexp", "mar", "paro", "prio"]
 FIXTURE = json.loads((Path(__file__).parent / "fixtures" / "r" / "survival_cox.json").read_text())

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 import pytest
-from aluna.risk import kaplan_meier, logrank, nelson_aalen
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lifelines import KaplanMeierFitter, NelsonAalenFitter
@@ -13,6 +12,8 @@ from lifelines.datasets import load_rossi
 from lifelines.statistics import multivariate_logrank_test
 from numpy.testing import assert_allclose
 from statsmodels.duration.survfunc import survdiff
+
+from aluna.risk import kaplan_meier, logrank, nelson_aalen
 
 
 @pytest.fixture(scope="module")

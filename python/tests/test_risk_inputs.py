@@ -6,6 +6,7 @@ import numpy as np
 import patsy
 import polars as pl
 import pytest
+
 from aluna.exceptions import (
     ArgumentError,
     BadValueError,

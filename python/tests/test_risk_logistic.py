@@ -6,11 +6,12 @@ import numpy as np
 import polars as pl
 import pytest
 import statsmodels.api as sm
-from aluna.exceptions import NotFittedError
-from aluna.risk import LogisticRegression, SeparationWarning, categorical
 from lifelines.datasets import load_rossi
 from numpy.testing import assert_allclose
 from scipy.optimize import minimize
+
+from aluna.exceptions import NotFittedError
+from aluna.risk import LogisticRegression, SeparationWarning, categorical
 
 COVARIATES = ["fin", "age", "race", "wexp", "mar", "paro", "prio"]
 

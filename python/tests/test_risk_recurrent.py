@@ -9,9 +9,10 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
+from numpy.testing import assert_allclose
+
 from aluna.exceptions import ArgumentError, NotFittedError
 from aluna.risk import RecurrentCox, mean_cumulative_function
-from numpy.testing import assert_allclose
 
 FIXTURE = json.loads((Path(__file__).parent / "fixtures" / "r" / "recurrent.json").read_text())
 TOL = FIXTURE["tolerance"]

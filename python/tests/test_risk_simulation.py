@@ -11,8 +11,9 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 import pytest
-from aluna.risk import CoxPH
 from scipy.stats import norm
+
+from aluna.risk import CoxPH
 
 TRUTH = {"programme": -0.4, "age": -0.03, "priors": 0.15}
 REPLICATES = 1000
