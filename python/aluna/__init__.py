@@ -7,9 +7,9 @@ aluna ships are synthetic; data about people that you bring stay pseudonymised, 
 personal data.
 """
 
-from aluna import datasets, exceptions
+from aluna import datasets, exceptions, synth
 from aluna._native import __version__
 from aluna.exceptions import AlunaError
 from aluna.graph import CaseGraph
 
-__all__ = ["AlunaError", "CaseGraph", "__version__", "datasets", "exceptions"]
+__all__ = ["AlunaError", "CaseGraph", "__version__", "datasets", "exceptions", "synth"]
