@@ -27,7 +27,7 @@ from aluna.exceptions import ArgumentError
 __all__ = ["Dataset", "card", "directory", "list", "list_datasets", "load", "path"]
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class Dataset:
     """A synthetic dataset: its data, further tables, ground truth and data card.
 
