@@ -651,8 +651,8 @@ def case_network(
     phones, devices, accounts, payment accounts and matches of one image hash; a group's victims
     share its phones and accounts, and a lone offender's victims share his phone or account.
     Hub identifiers join unrelated people: public IP addresses (about 16 users each, linked) and
-    platforms (thousands of users, kept out of the links). Every person appears in at least one
-    dated case within their group's active period.
+    six platforms (each used by about an eighth of everyone, kept out of the links). Every person
+    appears in at least one dated case within their group's active period.
 
     Parameters
     ----------
