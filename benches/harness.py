@@ -63,6 +63,8 @@ def fmt_seconds(s: float) -> str:
 
 def markdown(title: str, cases: list[Case], command: str, packages: tuple[str, ...]) -> str:
     tools = sorted({t for c in cases for t in c.timings if t != "aluna"})
+    notes = any(c.notes for c in cases)  # a column for throughput etc. when a bench gives one
+    extra = ["notes"] if notes else []
     lines = [
         f"## {title}",
         "",
@@ -70,16 +72,18 @@ def markdown(title: str, cases: list[Case], command: str, packages: tuple[str, .
         f"Machine: {machine()}  ",
         f"Versions: {versions('aluna', *packages)}",
         "",
-        "| task | aluna | " + " | ".join(tools) + " |",
-        "|---|---|" + "---|" * len(tools),
+        "| task | aluna | " + " | ".join(tools + extra) + " |",
+        "|---|---|" + "---|" * len(tools + extra),
     ]
     for c in cases:
         cells = [
             f"{fmt_seconds(c.timings[t])} (x{c.ratio(t):.1f})" if t in c.timings else "-"
             for t in tools
-        ]
+        ] + ([c.notes] if notes else [])
         lines.append(
             f"| {c.task} | {fmt_seconds(c.timings['aluna'])} | " + " | ".join(cells) + " |"
         )
-    lines += ["", "Ratios are peer time / aluna time: above 1, aluna is faster.", ""]
+    if tools:
+        lines += ["", "Ratios are peer time / aluna time: above 1, aluna is faster."]
+    lines += [""]
     return "\n".join(lines)

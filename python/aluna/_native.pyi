@@ -228,3 +228,55 @@ class CoxModel:
     def score_residuals(self) -> list[list[float]]: ...
 
 # ---------------------------------------------------------------------------- synth
+
+__all__ += [
+    "SYNTH_GENERATOR_VERSION",
+    "SYNTH_PSEUDONYM_PATTERN",
+    "synth_careers_panel",
+    "synth_careers_panel_truth",
+    "synth_case_network",
+    "synth_linkage_pair",
+    "synth_linkage_pair_truth",
+    "synth_offender_cohort",
+    "synth_offender_cohort_truth",
+    "synth_programme_evaluation",
+    "synth_programme_evaluation_truth",
+    "synth_victims",
+    "synth_victims_truth",
+]
+
+SYNTH_GENERATOR_VERSION: int
+SYNTH_PSEUDONYM_PATTERN: str
+
+def synth_offender_cohort(
+    n: int, seed: int, start: int, stop: int, threads: int | None = None
+) -> list[tuple[str, Any]]: ...
+def synth_offender_cohort_truth() -> list[tuple[str, Any]]: ...
+def synth_programme_evaluation(
+    n: int, seed: int, delayed_entry: bool, start: int, stop: int, threads: int | None = None
+) -> list[tuple[str, Any]]: ...
+def synth_programme_evaluation_truth() -> list[tuple[str, Any]]: ...
+def synth_victims(
+    n: int, seed: int, start: int, stop: int, threads: int | None = None
+) -> list[tuple[str, Any]]: ...
+def synth_victims_truth() -> list[tuple[str, Any]]: ...
+def synth_careers_panel(
+    n: int, periods: int, seed: int, start: int, stop: int, threads: int | None = None
+) -> list[tuple[str, Any]]: ...
+def synth_careers_panel_truth() -> list[tuple[str, Any]]: ...
+def synth_linkage_pair(
+    n: int,
+    overlap: float,
+    corruption: float,
+    seed: int,
+    agency: str,
+    start: int,
+    stop: int,
+    threads: int | None = None,
+) -> list[tuple[str, Any]]: ...
+def synth_linkage_pair_truth(
+    n: int, overlap: float, corruption: float, seed: int
+) -> list[tuple[str, Any]]: ...
+def synth_case_network(
+    n_persons: int, n_groups: int, seed: int, threads: int | None = None
+) -> list[tuple[str, Any]]: ...

@@ -1,6 +1,7 @@
 """The ``aluna`` command line: the main job and its helpers.
 
 ``aluna demo --out DIR`` runs the main job on the shipped synthetic case-link data.
+``aluna synth DATASET --n N --seed S --out DIR`` writes a synthetic dataset as Parquet.
 """
 
 from __future__ import annotations
@@ -66,6 +67,42 @@ def _summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def _synth(args: argparse.Namespace) -> int:
+    from aluna import synth
+
+    if args.dataset == "shipped":
+        hashes = synth.write_shipped(args.out, threads=args.threads)
+        for name, tables in hashes.items():
+            print(f"{name}: {len(tables)} tables")
+        print(f"wrote {args.out}/MANIFEST.json (synthetic data)")
+        return 0
+    given = {
+        "n": args.n,
+        "seed": args.seed,
+        "n_groups": args.groups,
+        "periods": args.periods,
+        "overlap": args.overlap,
+        "corruption": args.corruption,
+    }
+    if args.dataset == "case_network":
+        given["n_persons"] = given.pop("n")
+    if args.delayed_entry:
+        given["delayed_entry"] = True
+    arguments = {k: v for k, v in given.items() if v is not None}
+    files = synth.write(
+        args.dataset,
+        args.out,
+        name=args.name,
+        batch_rows=args.batch_rows,
+        threads=args.threads,
+        **arguments,
+    )
+    for file in files:
+        print(f"wrote {file}")
+    print("(synthetic data: every record is made up)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="aluna", description=__doc__)
     parser.add_argument("--version", action="version", version=f"aluna {aluna.__version__}")
@@ -81,6 +118,30 @@ def build_parser() -> argparse.ArgumentParser:
     summary.add_argument("--directed", action="store_true")
     summary.add_argument("--top", type=int, default=10)
     summary.set_defaults(run=_summary)
+    from aluna.synth import GENERATORS
+
+    synth = sub.add_parser(
+        "synth",
+        help="write a synthetic dataset with known ground truth as Parquet",
+        description="Write a synthetic dataset (data and ground truth) as Parquet files, "
+        "streamed in bounded memory. 'shipped' regenerates every dataset shipped with aluna "
+        "and its MANIFEST.json.",
+    )
+    synth.add_argument("dataset", choices=[*GENERATORS, "shipped"])
+    synth.add_argument("--n", type=int, help="people (records per agency for linkage_pair)")
+    synth.add_argument("--seed", type=int, help="seed of the random streams (default 0)")
+    synth.add_argument("--out", default="out", help="folder for the files (default: out)")
+    synth.add_argument("--name", help="file stem (default: the dataset's name)")
+    synth.add_argument("--groups", type=int, help="case_network: planted groups")
+    synth.add_argument("--periods", type=int, help="careers_panel: years per person")
+    synth.add_argument("--overlap", type=float, help="linkage_pair: share in both agencies")
+    synth.add_argument("--corruption", type=float, help="linkage_pair: field error rate")
+    synth.add_argument(
+        "--delayed-entry", action="store_true", help="programme_evaluation: delayed entry"
+    )
+    synth.add_argument("--threads", type=int, help="threads (default: all cores)")
+    synth.add_argument("--batch-rows", type=int, default=500_000, help="rows per batch")
+    synth.set_defaults(run=_synth)
     return parser
 
 

@@ -6,13 +6,14 @@ import json
 
 import polars as pl
 
+import aluna
 from aluna.cli import main
 
 
 def test_demo_writes_summary(tmp_path, capsys):
     assert main(["demo", "--out", str(tmp_path)]) == 0
     summary = json.loads((tmp_path / "case-links-summary.json").read_text())
-    truth = pl.read_parquet(__import__("aluna").datasets.directory() / "case_links_truth.parquet")
+    truth = aluna.datasets.load("case_links").truth["persons"]
     assert summary["nodes"] <= truth.height
     assert summary["edges"] > 0
     assert "synthetic" in capsys.readouterr().out
