@@ -5,11 +5,12 @@ Run: python benches/bench_graph_build.py   (or `make bench`, which runs every be
 
 from __future__ import annotations
 
-import aluna
 import igraph as ig
 import networkx as nx
 import numpy as np
 import polars as pl
+
+import aluna
 
 if __package__:
     from .harness import Case, markdown, median_seconds

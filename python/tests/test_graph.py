@@ -5,10 +5,12 @@ from __future__ import annotations
 import random
 from datetime import date, datetime
 
-import aluna
 import networkx as nx
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
+
+import aluna
 from aluna.exceptions import (
     AlunaError,
     ArgumentError,
@@ -18,7 +20,6 @@ from aluna.exceptions import (
     EmptyInputError,
     UnknownNodeError,
 )
-from polars.testing import assert_frame_equal
 
 from .conftest import edge_frame, node_frame
 

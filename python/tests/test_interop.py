@@ -3,13 +3,14 @@ reads to the same graph."""
 
 from __future__ import annotations
 
-import aluna
 import pandas as pd
 import polars as pl
 import pyarrow as pa
 import pytest
-from aluna.exceptions import ColumnError
 from polars.testing import assert_frame_equal
+
+import aluna
+from aluna.exceptions import ColumnError
 
 SOURCE = [1, 2, 2, 3, 5]
 TARGET = [2, 3, 1, 4, 5]
