@@ -110,9 +110,11 @@ const TIE: f64 = 1e-12;
 /// Only nodes the `filter` allows can be chosen (victims are left out by default); every node
 /// stays in the graph. Fragmentation scores every candidate in one depth-first search
 /// (Tarjan's articulation points with subtree sizes), `O(n + m)` per greedy step and `O(k(n + m))`
-/// per swap round; distance fragmentation runs a breadth-first search from every node per
-/// candidate, `O(n²(n + m))` per step; reach `O(n + m)` plus the candidates' neighbourhoods.
-/// Candidates are scored in parallel and chosen in a fixed order: identical for any thread count.
+/// per swap round; distance fragmentation runs breadth-first searches from every node for each
+/// candidate, 256 sources at a time as bit sets, `O(n · d · (n + m) · ⌈n/256⌉)` per step with `d`
+/// the diameter; reach `O(n + m)` plus the candidates' neighbourhoods. Each of the `restarts`
+/// random starts costs its own swap rounds. Candidates are scored in parallel (distance
+/// fragmentation) and chosen in a fixed order: identical for any thread count.
 ///
 /// Borgatti, S. P. (2006). Identifying sets of key players in a social network.
 /// *Computational and Mathematical Organization Theory* 12:21–34, doi:10.1007/s10588-006-7084-x.
