@@ -153,6 +153,20 @@ def test_stochastic_block_model_is_recovered(seed, method):
 
 
 @pytest.mark.parametrize("method", ["leiden", "louvain"])
+def test_directed_block_model_is_recovered_with_directed_modularity(method):
+    sizes = [50, 40, 30]
+    probabilities = [[0.25 if i == j else 0.01 for j in range(3)] for i in range(3)]
+    graph = nx.stochastic_block_model(sizes, probabilities, seed=5, directed=True)
+    truth = {v: graph.nodes[v]["block"] for v in graph}
+    ours = case_graph(graph)
+    found = ours.communities(method, seed=1)
+    assert nmi(truth, found) >= 0.9
+    # The modularity optimised is networkx's directed one.
+    expected = nx.community.modularity(graph, as_sets(found))
+    assert close(ours.modularity(found), expected)
+
+
+@pytest.mark.parametrize("method", ["leiden", "louvain"])
 def test_lfr_benchmark_is_recovered(method):
     graph = nx.LFR_benchmark_graph(
         1000, 3, 1.5, 0.2, average_degree=20, min_community=20, seed=1, max_iters=1000
