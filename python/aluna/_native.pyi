@@ -6,23 +6,31 @@ The documented API is the pure-Python package ``aluna``; these bindings are priv
 from typing import Any, final
 
 __all__ = [
-    "PSEUDONYM_PATTERN",
-    "CoxModel",
-    "Graph",
-    "PrivacyKey",
     "__version__",
+    "brokerage_of",
     "chi2_sf",
+    "communities_of",
+    "CoxModel",
     "cumulative_incidence_table",
+    "eligible_targets",
     "encode_for_linkage",
     "equivalence_classes_table",
     "fine_gray_fit",
+    "Graph",
+    "group_summary_of",
+    "key_players_of",
     "link",
     "logistic_fit",
     "logistic_predict",
     "logrank_test",
+    "modularity_of",
     "noisy_counts",
     "one_to_one",
+    "PrivacyKey",
+    "PSEUDONYM_PATTERN",
     "pseudonymise",
+    "rank_targets",
+    "structural_holes",
     "suppress_small_cells",
     "survival_curve",
     "zcdp_epsilon",
@@ -70,6 +78,65 @@ class Graph:
     ) -> Graph: ...
     def align_nodes(self, nodes: Any, column: str) -> Any: ...
     def with_roles(self, nodes: Any, column: str, role: str) -> Graph: ...
+
+# ---------------------------------------------------------------------------- groups and brokers
+
+def communities_of(
+    graph: Graph,
+    method: str = "leiden",
+    resolution: float = 1.0,
+    weighted: bool = False,
+    seed: int = 0,
+    threads: int | None = None,
+) -> Any: ...
+def modularity_of(
+    graph: Graph,
+    frame: Any,
+    node: str,
+    group: str,
+    resolution: float = 1.0,
+    weighted: bool = False,
+) -> float: ...
+def group_summary_of(
+    graph: Graph,
+    frame: Any,
+    node: str,
+    group: str,
+    weighted: bool = False,
+    top: int = 3,
+    exclude_roles: list[str] = ...,
+) -> Any: ...
+def structural_holes(
+    graph: Graph, what: str, weighted: bool = False, threads: int | None = None
+) -> Any: ...
+def brokerage_of(
+    graph: Graph,
+    frame: Any,
+    node: str,
+    group: str,
+    exclude_roles: list[str] = ...,
+    threads: int | None = None,
+) -> Any: ...
+def key_players_of(
+    graph: Graph,
+    k: int,
+    objective: str = "fragmentation",
+    distance: int = 1,
+    seed: int = 0,
+    max_swaps: int = 1000,
+    restarts: int = 10,
+    exclude_roles: list[str] = ...,
+    threads: int | None = None,
+) -> tuple[Any, float, int, Any]: ...
+def eligible_targets(graph: Graph, exclude_roles: list[str] = ...) -> Any: ...
+def rank_targets(
+    graph: Graph,
+    frame: Any,
+    column: str,
+    node: str = "node",
+    top: int | None = None,
+    exclude_roles: list[str] = ...,
+) -> Any: ...
 
 # ---------------------------------------------------------------------------- privacy
 

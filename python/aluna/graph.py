@@ -10,7 +10,14 @@ import polars as pl
 
 from aluna import _native
 from aluna._interop import arrow_table, ids_frame, to_polars
-from aluna.exceptions import ArgumentError
+from aluna.exceptions import ArgumentError, ColumnError
+from aluna.groups import (
+    DEFAULT_EXCLUDED_ROLES,
+    KeyPlayers,
+    check_choice,
+    partition_frame,
+    roles_argument,
+)
 
 if TYPE_CHECKING:
     import networkx
@@ -472,6 +479,545 @@ class CaseGraph:
         if physical is None:
             raise ArgumentError(f"argument `{name}`: cannot read {value!r} as {dtype}")
         return int(physical) // 1000 if unit == "s" else int(physical)
+
+    # ================================================================ groups and brokers
+    # communities, modularity, group_summary, constraint, effective_size, brokerage,
+    # key_players, and `top`: the one ranking of targets that leaves victims out.
+
+    def communities(
+        self,
+        method: Literal["leiden", "louvain"] = "leiden",
+        *,
+        resolution: float = 1.0,
+        weight: str | None = None,
+        seed: int = 0,
+        threads: int | None = None,
+    ) -> pl.DataFrame:
+        r"""Groups of densely linked nodes, by modularity optimisation.
+
+        Modularity compares the links inside groups with what random links of the same degrees
+        would give:
+
+        .. math:: Q = \frac{1}{2m} \sum_{ij} \left(A_{ij} - \gamma \frac{k_i k_j}{2m}\right)
+                  \delta(c_i, c_j)
+
+        (on a directed graph, :math:`\frac{1}{m}\sum_{ij}(A_{ij} - \gamma k^{out}_i k^{in}_j/m)`,
+        as networkx defines both). ``"louvain"`` moves nodes between groups in sweeps, then merges
+        each group into one node and repeats. ``"leiden"`` (the default) also refines every group
+        into well-connected parts before merging, which guarantees connected groups and usually
+        finds a higher modularity; passes repeat until the partition is stable.
+
+        Parameters
+        ----------
+        method
+            ``"leiden"`` or ``"louvain"``.
+        resolution
+            :math:`\gamma`: above 1 favours smaller groups, below 1 larger ones.
+        weight
+            The graph's weight column: heavier links count more. Without it each linked pair
+            counts once (each link, in a multigraph).
+        seed
+            Seed of the random node orders. The same seed gives the same groups, whatever the
+            number of threads.
+        threads
+            Threads for the parallel parts (``None``: all cores).
+
+        Returns
+        -------
+        polars.DataFrame
+            ``node`` and ``community``: 0 is the largest group, ties ordered by the group holding
+            the earlier node.
+
+        References
+        ----------
+        Blondel, Guillaume, Lambiotte & Lefebvre (2008), doi:10.1088/1742-5468/2008/10/P10008.
+        Traag, Waltman & van Eck (2019), doi:10.1038/s41598-019-41695-z.
+        Newman & Girvan (2004), doi:10.1103/PhysRevE.69.026113.
+
+        Examples
+        --------
+        >>> import polars as pl, aluna
+        >>> e = pl.DataFrame({"source": [1, 1, 2, 4, 4, 5, 3], "target": [2, 3, 3, 5, 6, 6, 4]})
+        >>> g = aluna.CaseGraph.from_edges(e)
+        >>> g.communities().rows()
+        [(1, 0), (2, 0), (4, 1), (5, 1), (3, 0), (6, 1)]
+        >>> round(g.modularity(g.communities()), 4)
+        0.3571
+        """
+        check_choice("method", method, ("leiden", "louvain"))
+        return to_polars(
+            _native.communities_of(
+                self._graph,
+                method=method,
+                resolution=resolution,
+                weighted=self._check_weight(weight),
+                seed=seed,
+                threads=threads,
+            )
+        )
+
+    def modularity(
+        self,
+        partition: Any,
+        *,
+        resolution: float = 1.0,
+        weight: str | None = None,
+        community: str = "community",
+    ) -> float:
+        r"""Modularity of a partition of the nodes, as networkx's ``modularity`` computes it.
+
+        :math:`Q = \sum_c \left[\frac{L_c}{m} - \gamma \left(\frac{d_c}{2m}\right)^2\right]`, with
+        :math:`L_c` the links inside group :math:`c` and :math:`d_c` its summed degree
+        (directed: :math:`\sum_c [L_c/m - \gamma\, d^{out}_c d^{in}_c / m^2]`).
+
+        Parameters
+        ----------
+        partition
+            Every node once with its group: a table with ``node`` and ``community`` (as
+            :meth:`communities` returns), a dict ``{node: group}``, or a list of node sets.
+        resolution
+            :math:`\gamma`.
+        weight
+            The graph's weight column, to weigh links.
+        community
+            The group column of a ``partition`` table.
+
+        Returns
+        -------
+        float
+
+        Raises
+        ------
+        UnknownNodeError, DuplicateError, ArgumentError
+            A partition naming a node the graph does not hold, a node twice, or missing one.
+        NotDefinedError
+            The graph has no links.
+
+        Examples
+        --------
+        >>> import polars as pl, aluna
+        >>> g = aluna.CaseGraph.from_edges(pl.DataFrame({"source": [1, 3], "target": [2, 4]}))
+        >>> g.modularity([{1, 2}, {3, 4}])
+        0.5
+        """
+        frame = partition_frame(partition, community)
+        return _native.modularity_of(
+            self._graph,
+            frame,
+            "node",
+            frame.columns[1],
+            resolution=resolution,
+            weighted=self._check_weight(weight),
+        )
+
+    def group_summary(
+        self,
+        partition: Any,
+        *,
+        weight: str | None = None,
+        top: int = 3,
+        community: str = "community",
+        exclude_roles: Iterable[str] | None = DEFAULT_EXCLUDED_ROLES,
+    ) -> pl.DataFrame:
+        """One row per group: size, ties inside and out, density, most central members.
+
+        Ties are linked pairs (self-loops are not ties). Density is internal ties over the
+        possible pairs, :math:`s(s-1)/2` (:math:`s(s-1)` when directed); null for a group of
+        one. Central members are those with the most ties inside the group (the largest summed
+        weight with ``weight``), ties by node order; people with an excluded role (victims, by
+        default) are never named.
+
+        Parameters
+        ----------
+        partition
+            Every node once with its group (see :meth:`modularity`).
+        weight
+            The graph's weight column: add ``internal_weight`` and ``external_weight`` and rank
+            members by strength inside the group.
+        top
+            How many central members to name per group.
+        community
+            The group column of a ``partition`` table; also the name of the output's key.
+        exclude_roles
+            Roles never named as central members (``None`` or ``()``: nobody left out).
+
+        Returns
+        -------
+        polars.DataFrame
+            ``community`` (your labels), ``size``, ``internal_ties``, ``external_ties``,
+            ``density``, [``internal_weight``, ``external_weight``], ``central_members`` (a list
+            of node ids), in order of first appearance of the group in ``partition``.
+
+        Examples
+        --------
+        >>> import polars as pl, aluna
+        >>> e = pl.DataFrame({"source": ["a", "a", "b", "c"], "target": ["b", "c", "c", "d"]})
+        >>> nodes = pl.DataFrame({"node": ["a", "b", "c", "d"],
+        ...                       "role": ["victim", "offender", "offender", "suspect"]})
+        >>> g = aluna.CaseGraph.from_edges(e, nodes=nodes)
+        >>> groups = {"a": "x", "b": "x", "c": "x", "d": "y"}
+        >>> g.group_summary(groups, top=2).rows()
+        [('x', 3, 3, 1, 1.0, ['b', 'c']), ('y', 1, 0, 1, None, ['d'])]
+        """
+        frame = partition_frame(partition, community)
+        out = to_polars(
+            _native.group_summary_of(
+                self._graph,
+                frame,
+                "node",
+                frame.columns[1],
+                weighted=self._check_weight(weight),
+                top=top,
+                exclude_roles=roles_argument(exclude_roles),
+            )
+        )
+        return out.rename({"group": frame.columns[1]})
+
+    def constraint(self, weight: str | None = None, *, threads: int | None = None) -> pl.DataFrame:
+        r"""Burt's constraint: how far a node's contacts are tied to each other.
+
+        .. math:: c(u) = \sum_{v \in N(u)} \Big(p_{uv} + \sum_{w} p_{uw}\, p_{wv}\Big)^2
+
+        where :math:`p_{uv} = M_{uv} / \sum_x M_{ux}` is the share of :math:`u`'s ties that go to
+        :math:`v`, with the mutual weight :math:`M_{uv} = A_{uv} + A_{vu}` (links either way
+        count). Low constraint: the node spans structural holes, a broker's position. Values
+        equal networkx's ``constraint``; null for a node without a link to another node (networkx
+        gives NaN).
+
+        Parameters
+        ----------
+        weight
+            The graph's weight column.
+        threads
+            Threads (``None``: all cores); the result is the same for any number.
+
+        Returns
+        -------
+        polars.DataFrame
+            ``node`` and ``constraint``.
+
+        References
+        ----------
+        Burt, R. S. (1992). *Structural Holes*. Harvard University Press.
+        Burt, R. S. (2004). Structural holes and good ideas. doi:10.1086/421787.
+
+        Examples
+        --------
+        >>> import polars as pl, aluna
+        >>> star = pl.DataFrame({"source": [0, 0, 0], "target": [1, 2, 3]})
+        >>> [(n, round(c, 4)) for n, c in aluna.CaseGraph.from_edges(star).constraint().rows()]
+        [(0, 0.3333), (1, 1.0), (2, 1.0), (3, 1.0)]
+        """
+        return to_polars(
+            _native.structural_holes(
+                self._graph, "constraint", weighted=self._check_weight(weight), threads=threads
+            )
+        )
+
+    def effective_size(
+        self, weight: str | None = None, *, threads: int | None = None
+    ) -> pl.DataFrame:
+        r"""Burt's effective size: the number of contacts less their redundancy.
+
+        .. math:: e(u) = \sum_{v \in N(u)} \Big(1 - \sum_{w} p_{uw}\, m_{vw}\Big)
+
+        with :math:`p_{uw}` as in :meth:`constraint` and :math:`m_{vw} = M_{vw} / \max_x M_{vx}`.
+        Unweighted and undirected it is Borgatti's :math:`n - 2t/n` (:math:`n` contacts,
+        :math:`t` ties among them). Values equal networkx's ``effective_size``; null for a node
+        without a link to another node.
+
+        Parameters
+        ----------
+        weight
+            The graph's weight column.
+        threads
+            Threads (``None``: all cores); the result is the same for any number.
+
+        Returns
+        -------
+        polars.DataFrame
+            ``node`` and ``effective_size``.
+
+        References
+        ----------
+        Burt (1992); Borgatti, S. P. (1997). Structural holes: unpacking Burt's redundancy
+        measures. *Connections* 20(1):35-38.
+
+        Examples
+        --------
+        >>> import polars as pl, aluna
+        >>> e = pl.DataFrame({"source": [0, 0, 0, 1], "target": [1, 2, 3, 2]})
+        >>> [(n, round(s, 4)) for n, s in aluna.CaseGraph.from_edges(e).effective_size().rows()]
+        [(0, 2.3333), (1, 1.0), (2, 1.0), (3, 1.0)]
+        """
+        return to_polars(
+            _native.structural_holes(
+                self._graph, "effective_size", weighted=self._check_weight(weight), threads=threads
+            )
+        )
+
+    def brokerage(
+        self,
+        group: Any,
+        *,
+        exclude_roles: Iterable[str] | None = DEFAULT_EXCLUDED_ROLES,
+        threads: int | None = None,
+    ) -> pl.DataFrame:
+        r"""Gould–Fernandez brokerage roles of every node of a directed graph.
+
+        A node ``b`` brokers each ordered pair ``(a, c)`` with links ``a -> b -> c`` and no link
+        ``a -> c``. The groups of ``a``, ``b`` and ``c`` name the role:
+
+        ============== ====================== ==============
+        role           groups                 R sna
+        ============== ====================== ==============
+        coordinator    all in ``b``'s group   ``w_I``
+        itinerant      ``a``, ``c`` together, ``b`` apart (consultant)  ``w_O``
+        representative ``a`` in ``b``'s group, ``c`` apart   ``b_IO``
+        gatekeeper     ``c`` in ``b``'s group, ``a`` apart   ``b_OI``
+        liaison        three different groups ``b_O``
+        ============== ====================== ==============
+
+        Expected counts, standard deviations and z-scores are those of R ``sna::brokerage``:
+        links independent with probability equal to the density (arcs without self-loops over
+        :math:`N(N-1)`), e.g. for a coordinator in a group of :math:`n_g`,
+        :math:`E = d^2(1-d)(n_g-1)(n_g-2)`.
+
+        Parameters
+        ----------
+        group
+            Each node's group: the name of a node attribute (e.g. ``"gang"``), or a table with
+            ``node`` and one group column (such as :meth:`communities` returns), or a dict.
+        exclude_roles
+            Roles whose rows are left out (victims, by default, who would otherwise show as
+            brokers when they share phones or accounts); they still count as the ends ``a``,
+            ``c`` of others' paths. ``None`` or ``()`` keeps everyone.
+        threads
+            Threads (``None``: all cores); the result is the same for any number.
+
+        Returns
+        -------
+        polars.DataFrame
+            One row per node and role (the five roles, then ``total``): ``node``, ``group``,
+            ``role``, ``count``, ``expected``, ``std_dev``, ``z`` (null where ``std_dev`` is 0).
+
+        Raises
+        ------
+        NotDefinedError
+            The graph is undirected: use :meth:`constraint` or ``betweenness``, the brokerage
+            measures for undirected links.
+
+        References
+        ----------
+        Gould, R. V. & Fernandez, R. M. (1989). Structures of mediation: a formal approach to
+        brokerage in transaction networks. *Sociological Methodology* 19:89-126,
+        doi:10.2307/270949.
+
+        Examples
+        --------
+        >>> import polars as pl, aluna
+        >>> e = pl.DataFrame({"source": ["a", "b"], "target": ["b", "c"]})
+        >>> g = aluna.CaseGraph.from_edges(e, directed=True)
+        >>> b = g.brokerage({"a": "north", "b": "north", "c": "south"})
+        >>> b.filter(pl.col("count") > 0).select("node", "role", "count").rows()
+        [('b', 'representative', 1), ('b', 'total', 1)]
+        """
+        if isinstance(group, str):
+            nodes = self.nodes()
+            if group not in nodes.columns:
+                raise ColumnError(
+                    f"group: node attribute `{group}` not found; the nodes have: {nodes.columns}"
+                )
+            frame = nodes.select("node", group)
+        else:
+            frame = partition_frame(group, "group", what="group")
+        return to_polars(
+            _native.brokerage_of(
+                self._graph,
+                frame,
+                "node",
+                frame.columns[1],
+                exclude_roles=roles_argument(exclude_roles),
+                threads=threads,
+            )
+        )
+
+    def key_players(
+        self,
+        k: int,
+        objective: Literal["fragmentation", "distance_fragmentation", "reach"] = "fragmentation",
+        *,
+        distance: int = 1,
+        seed: int = 0,
+        max_swaps: int = 1000,
+        restarts: int = 10,
+        exclude_roles: Iterable[str] | None = DEFAULT_EXCLUDED_ROLES,
+        threads: int | None = None,
+    ) -> KeyPlayers:
+        r"""The ``k`` people whose removal fragments the network most, or who reach most of it.
+
+        Objectives (Borgatti 2006), on the graph with links taken as undirected:
+
+        - ``"fragmentation"`` (KPP-Neg): after removing the set, the share of node pairs that
+          can no longer reach each other,
+          :math:`F = 1 - \sum_c s_c(s_c-1) / (n(n-1))` (components of :math:`s_c` nodes,
+          :math:`n` nodes left).
+        - ``"distance_fragmentation"``: :math:`1 - \sum_{i \ne j} (1/d_{ij}) / (n(n-1))` on the
+          graph left, which also rewards lengthening the paths that remain.
+        - ``"reach"`` (KPP-Pos): the share of the other nodes within ``distance`` links of the
+          set: whom the set can inform or influence.
+
+        The search adds, one at a time, the node that improves the objective most, then swaps a
+        member for an outsider while the best swap improves it; the swaps then run again from
+        ``restarts`` random sets (one-for-one swaps can stall on a plateau) and the best set
+        wins. Ties are broken by a random order drawn from ``seed``; the result is the same for
+        any number of threads. Fragmentation scores all candidates of a step in one depth-first
+        search, :math:`O(n + m)`; distance fragmentation needs a breadth-first search from every
+        node per candidate, :math:`O(n^2 (n + m))` per step, so keep it to networks of a few
+        thousand people.
+
+        Parameters
+        ----------
+        k
+            Size of the set.
+        objective
+            ``"fragmentation"``, ``"distance_fragmentation"`` or ``"reach"``.
+        distance
+            For ``"reach"``: how many links away still counts as reached.
+        seed
+            Seed of the tie-breaking order.
+        max_swaps
+            Improving swaps made at most, per start.
+        restarts
+            Random starts searched after the greedy one.
+        exclude_roles
+            Roles never chosen (victims, by default); they stay in the network.
+        threads
+            Threads (``None``: all cores).
+
+        Returns
+        -------
+        KeyPlayers
+            ``.table`` (``node``, ``order``), ``.value``, ``.trace`` of the search, ``.plot()``.
+            On a directed graph links are taken as undirected.
+
+        References
+        ----------
+        Borgatti, S. P. (2006). Identifying sets of key players in a social network.
+        *Computational and Mathematical Organization Theory* 12:21-34,
+        doi:10.1007/s10588-006-7084-x.
+
+        Examples
+        --------
+        >>> import polars as pl, aluna
+        >>> e = pl.DataFrame({"source": [0, 0, 0, 4, 4, 4, 0, 8],
+        ...                   "target": [1, 2, 3, 5, 6, 7, 8, 4]})
+        >>> kp = aluna.CaseGraph.from_edges(e).key_players(2)
+        >>> sorted(kp.nodes), kp.value
+        ([0, 4], 1.0)
+        """
+        check_choice("objective", objective, ("fragmentation", "distance_fragmentation", "reach"))
+        excluded = roles_argument(exclude_roles)
+        table, value, start, trace = _native.key_players_of(
+            self._graph,
+            k,
+            objective=objective,
+            distance=distance,
+            seed=seed,
+            max_swaps=max_swaps,
+            restarts=restarts,
+            exclude_roles=excluded,
+            threads=threads,
+        )
+        return KeyPlayers(
+            table=to_polars(table),
+            objective=objective,
+            value=value,
+            start=start,
+            trace=to_polars(trace),
+            excluded_roles=tuple(excluded),
+        )
+
+    def top(
+        self,
+        measure: Any,
+        n: int | None = 10,
+        *,
+        column: str | None = None,
+        exclude_roles: Iterable[str] | None = DEFAULT_EXCLUDED_ROLES,
+    ) -> pl.DataFrame:
+        """The ``n`` highest-scoring nodes of a measure, never naming victims.
+
+        The one ranking every "who are the targets" question goes through: nodes with an
+        excluded role (victims, by default) are left out, nulls are not ranked, ties are ordered
+        by node order.
+
+        Parameters
+        ----------
+        measure
+            A per-node table with ``node`` and a numeric column (any node measure of this
+            graph, e.g. :meth:`constraint`, ``betweenness``).
+        n
+            How many to keep (``None``: all).
+        column
+            The column to rank by; needed only when ``measure`` has several besides ``node``.
+        exclude_roles
+            Roles never ranked. ``None`` or ``()`` ranks everyone.
+
+        Returns
+        -------
+        polars.DataFrame
+            The rows of ``measure``, best first, with a ``rank`` column (1 = top) in front.
+
+        Examples
+        --------
+        >>> import polars as pl, aluna
+        >>> e = pl.DataFrame({"source": ["a", "a", "a", "b"], "target": ["b", "c", "d", "e"]})
+        >>> nodes = pl.DataFrame({"node": ["a", "b", "c", "d", "e"],
+        ...                       "role": ["victim", "offender", "offender", "suspect", "suspect"]})
+        >>> g = aluna.CaseGraph.from_edges(e, nodes=nodes)
+        >>> g.top(g.degree(), 2).rows()
+        [(1, 'b', 2), (2, 'c', 1)]
+        """
+        frame = measure if isinstance(measure, pl.DataFrame) else pl.DataFrame(measure)
+        if column is None:
+            others = [c for c in frame.columns if c != "node"]
+            if len(others) != 1:
+                raise ArgumentError(
+                    f"argument `column`: `measure` has columns {others}; name the one to rank by"
+                )
+            column = others[0]
+        rows = to_polars(
+            _native.rank_targets(
+                self._graph,
+                frame.select("node", column),
+                column,
+                top=n,
+                exclude_roles=roles_argument(exclude_roles),
+            )
+        )["row"]
+        ranked = frame[rows]
+        return ranked.insert_column(0, pl.int_range(1, ranked.height + 1, eager=True).alias("rank"))
+
+    def eligible_targets(
+        self, exclude_roles: Iterable[str] | None = DEFAULT_EXCLUDED_ROLES
+    ) -> pl.DataFrame:
+        """Per node, whether rankings meant to target people may name it (``node``, ``eligible``).
+
+        Victims are not eligible by default; a graph without roles has everyone eligible.
+
+        Examples
+        --------
+        >>> import polars as pl, aluna
+        >>> g = aluna.CaseGraph.from_edges(
+        ...     pl.DataFrame({"source": ["a"], "target": ["b"]}),
+        ...     nodes=pl.DataFrame({"node": ["a", "b"], "role": ["offender", "victim"]}))
+        >>> g.eligible_targets().rows()
+        [('a', True), ('b', False)]
+        """
+        return to_polars(
+            _native.eligible_targets(self._graph, exclude_roles=roles_argument(exclude_roles))
+        )
 
 
 def _as_polars(data: Any, *, what: str) -> pl.DataFrame:

@@ -3,18 +3,33 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::panic))]
 #![warn(missing_docs)]
 
+mod brokerage;
+mod community;
 mod components;
 mod csr;
 mod degree;
 mod graph;
+mod key_players;
 mod role;
+mod structural_holes;
 mod subgraph;
 mod tables;
+mod targets;
 
+pub use brokerage::{brokerage, BrokerageRole, BrokerageScores};
+pub use community::{
+    communities, group_summary, modularity, CommunityMethod, CommunityOptions, GroupSummary,
+    GroupSummaryOptions, Partition,
+};
 pub use components::{connected_components, strongly_connected_components};
 pub use csr::Csr;
 pub use degree::{degree, strength, Direction};
 pub use graph::{CaseGraph, EdgeRows, GraphOptions};
+pub use key_players::{
+    key_players, KeyPlayerMove, KeyPlayerObjective, KeyPlayerOptions, KeyPlayerStep, KeyPlayers,
+};
 pub use role::Role;
+pub use structural_holes::{constraint, effective_size, StructuralHoleOptions};
 pub use subgraph::SubgraphFilter;
 pub use tables::{read_roles, EdgeColumns, NodeColumns};
+pub use targets::TargetFilter;

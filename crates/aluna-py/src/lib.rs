@@ -7,6 +7,7 @@
 mod convert;
 mod errors;
 mod graph;
+mod groups;
 mod privacy;
 mod run;
 mod stats;
@@ -18,6 +19,7 @@ use pyo3::prelude::*;
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<graph::PyGraph>()?;
+    groups::register(m)?;
     privacy::register(m)?;
     stats::register(m)?;
     synth::register(m)?;
