@@ -7,11 +7,7 @@ aluna ships are synthetic; data about people that you bring stay pseudonymised, 
 personal data.
 """
 
-from aluna import datasets
-from aluna import exceptions
-from aluna import privacy
-from aluna import risk
-from aluna import synth
+from aluna import datasets, exceptions, privacy, risk, synth
 from aluna._native import __version__
 from aluna.exceptions import AlunaError
 from aluna.graph import CaseGraph
