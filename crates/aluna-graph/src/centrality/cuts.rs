@@ -6,10 +6,12 @@ use crate::CaseGraph;
 
 const UNSEEN: u32 = u32::MAX;
 
+/// The articulation-point mask and the bridges as `(parent, child)` pairs of the search tree.
+type Cuts = (Vec<bool>, Vec<(u32, u32)>);
+
 /// Depth-first search of an undirected graph (Hopcroft & Tarjan 1973), iterative so that long
-/// chains cannot overflow the stack. Returns the articulation-point mask and the bridges as
-/// `(parent, child)` pairs of the search tree.
-fn lowpoints(graph: &CaseGraph, what: &'static str) -> Result<(Vec<bool>, Vec<(u32, u32)>)> {
+/// chains cannot overflow the stack.
+fn lowpoints(graph: &CaseGraph, what: &'static str) -> Result<Cuts> {
     if graph.is_directed() {
         return Err(Error::NotDefined {
             what,
