@@ -50,48 +50,89 @@ impl Default for EdgeBetweennessOptions {
     }
 }
 
+/// One node's state in the unweighted sweep, packed so that a neighbour costs one cache line:
+/// its hops from the source, and `value`, which holds the shortest-path count `sigma` during
+/// the forward search and the coefficient `(1 + delta) / sigma` once the backward sweep has
+/// passed it (successors are always passed before their predecessors read them).
+#[derive(Debug, Clone, Copy)]
+#[repr(C)]
+struct Node {
+    hops: u32,
+    value: f64,
+}
+
 /// Per-chunk scratch of Brandes' algorithm, reused across sources: nothing is allocated per
 /// source.
 struct Scratch {
-    /// Hops from the source (unweighted).
-    hops: Vec<u32>,
-    /// Shortest-path counts from the source.
-    sigma: Vec<f64>,
-    /// `(1 + delta[v]) / sigma[v]` once `v`'s dependency is known.
-    coef: Vec<f64>,
+    /// Unweighted: per-node state.
+    nodes: Vec<Node>,
     /// Visiting order (unweighted); the Dijkstra scratch keeps its own.
     order: Vec<u32>,
+    /// Unweighted: the out-slots of the shortest-path DAG, grouped by tail in visiting order,
+    /// so the backward sweep reads only DAG links, sequentially.
+    successors: Vec<usize>,
+    /// Unweighted: where each visited node's run of `successors` ends, in visiting order.
+    ends: Vec<usize>,
+    /// Weighted: shortest-path counts from the source.
+    sigma: Vec<f64>,
+    /// Weighted: `(1 + delta[v]) / sigma[v]` once `v`'s dependency is known.
+    coef: Vec<f64>,
     /// Weighted search.
     dijkstra: Option<Dijkstra>,
 }
 
 impl Scratch {
     fn new(n: usize, weighted: bool) -> Self {
-        Self {
-            hops: if weighted {
-                Vec::new()
-            } else {
-                vec![UNSEEN; n]
-            },
-            sigma: vec![0.0; n],
-            coef: vec![0.0; n],
-            order: Vec::with_capacity(if weighted { 0 } else { n }),
-            dijkstra: weighted.then(|| Dijkstra::new(n)),
+        if weighted {
+            Self {
+                nodes: Vec::new(),
+                order: Vec::new(),
+                successors: Vec::new(),
+                ends: Vec::new(),
+                sigma: vec![0.0; n],
+                coef: vec![0.0; n],
+                dijkstra: Some(Dijkstra::new(n)),
+            }
+        } else {
+            Self {
+                nodes: vec![
+                    Node {
+                        hops: UNSEEN,
+                        value: 0.0
+                    };
+                    n
+                ],
+                order: Vec::with_capacity(n),
+                successors: Vec::new(),
+                ends: Vec::with_capacity(n),
+                sigma: Vec::new(),
+                coef: Vec::new(),
+                dijkstra: None,
+            }
         }
     }
 
-    /// Breadth-first search from `s` counting shortest paths.
+    /// Breadth-first search from `s` counting shortest paths into `nodes[v].value` and
+    /// recording the out-slots of the shortest-path DAG.
     #[inline]
     fn bfs(&mut self, adjacency: &Csr, s: u32) {
         let Self {
-            hops, sigma, order, ..
+            nodes,
+            order,
+            successors,
+            ends,
+            ..
         } = self;
         for &v in order.iter() {
-            hops[v as usize] = UNSEEN;
+            nodes[v as usize].hops = UNSEEN;
         }
         order.clear();
-        hops[s as usize] = 0;
-        sigma[s as usize] = 1.0;
+        successors.clear();
+        ends.clear();
+        nodes[s as usize] = Node {
+            hops: 0,
+            value: 1.0,
+        };
         order.push(s);
         let offsets = adjacency.offsets();
         let neighbours = &adjacency.neighbours;
@@ -99,19 +140,27 @@ impl Scratch {
         while head < order.len() {
             let v = order[head] as usize;
             head += 1;
-            let next = hops[v] + 1;
-            let sigma_v = sigma[v];
-            for &w in &neighbours[offsets[v] as usize..offsets[v + 1] as usize] {
-                let w = w as usize;
-                let hw = hops[w];
-                if hw == UNSEEN {
-                    hops[w] = next;
-                    sigma[w] = sigma_v;
-                    order.push(w as u32);
-                } else if hw == next {
-                    sigma[w] += sigma_v;
+            let Node {
+                hops,
+                value: sigma_v,
+            } = nodes[v];
+            let next = hops + 1;
+            let (start, end) = (offsets[v] as usize, offsets[v + 1] as usize);
+            for (slot, &w) in (start..end).zip(&neighbours[start..end]) {
+                let node = &mut nodes[w as usize];
+                if node.hops == UNSEEN {
+                    *node = Node {
+                        hops: next,
+                        value: sigma_v,
+                    };
+                    order.push(w);
+                    successors.push(slot);
+                } else if node.hops == next {
+                    node.value += sigma_v;
+                    successors.push(slot);
                 }
             }
+            ends.push(successors.len());
         }
     }
 
@@ -238,7 +287,6 @@ pub fn betweenness(
             },
         )?
     } else {
-        let offsets = adjacency.offsets();
         let neighbours = &adjacency.neighbours;
         ordered_fold(
             n,
@@ -248,24 +296,24 @@ pub fn betweenness(
             |s, scratch, acc| {
                 scratch.bfs(adjacency, s as u32);
                 let Scratch {
-                    hops,
-                    sigma,
-                    coef,
+                    nodes,
                     order,
+                    successors,
+                    ends,
                     ..
                 } = scratch;
-                for &w in order.iter().rev() {
+                let mut end = successors.len();
+                for (i, &w) in order.iter().enumerate().rev() {
                     let w = w as usize;
-                    let next = hops[w] + 1;
+                    let start = if i == 0 { 0 } else { ends[i - 1] };
                     let mut sum = 0.0;
-                    for &v in &neighbours[offsets[w] as usize..offsets[w + 1] as usize] {
-                        if hops[v as usize] == next {
-                            sum += coef[v as usize];
-                        }
+                    for &slot in &successors[start..end] {
+                        sum += nodes[neighbours[slot] as usize].value;
                     }
-                    let sigma_w = sigma[w];
+                    end = start;
+                    let sigma_w = nodes[w].value;
                     let delta = sigma_w * sum;
-                    coef[w] = (1.0 + delta) / sigma_w;
+                    nodes[w].value = (1.0 + delta) / sigma_w;
                     if w != s {
                         acc[w] += delta + extra;
                     }
@@ -356,24 +404,25 @@ pub fn edge_betweenness(
             |s, scratch, acc| {
                 scratch.bfs(adjacency, s as u32);
                 let Scratch {
-                    hops,
-                    sigma,
-                    coef,
+                    nodes,
                     order,
+                    successors,
+                    ends,
                     ..
                 } = scratch;
-                for &w in order.iter().rev() {
+                let mut end = successors.len();
+                for (i, &w) in order.iter().enumerate().rev() {
                     let w = w as usize;
-                    let (next, sigma_w) = (hops[w] + 1, sigma[w]);
+                    let start = if i == 0 { 0 } else { ends[i - 1] };
+                    let sigma_w = nodes[w].value;
                     let mut sum = 0.0;
-                    for slot in adjacency.range(w as u32) {
-                        let v = adjacency.neighbours[slot] as usize;
-                        if hops[v] == next {
-                            sum += coef[v];
-                            acc[slot_edges[slot] as usize] += sigma_w * coef[v];
-                        }
+                    for &slot in &successors[start..end] {
+                        let coef = nodes[adjacency.neighbours[slot] as usize].value;
+                        sum += coef;
+                        acc[slot_edges[slot] as usize] += sigma_w * coef;
                     }
-                    coef[w] = (1.0 + sigma_w * sum) / sigma_w;
+                    end = start;
+                    nodes[w].value = (1.0 + sigma_w * sum) / sigma_w;
                 }
             },
         )?
