@@ -8,7 +8,10 @@ Katz) 1e-6 with both sides run to tol 1e-12.
 
 from __future__ import annotations
 
+import os
 import random
+import signal
+import threading
 
 import aluna
 import networkx as nx
@@ -438,3 +441,15 @@ def test_empty_graph_gives_empty_tables():
     assert g.pagerank().rows() == [(1, 1.0)]
     assert g.eigenvector().rows() == [(1, 1.0)]
     assert g.bridges().height == 0
+
+
+def test_ctrl_c_interrupts_a_long_computation():
+    graph = nx.barabasi_albert_graph(20_000, 4, seed=2)
+    ours = build(graph)
+    timer = threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            ours.betweenness(threads=1)
+    finally:
+        timer.cancel()
