@@ -1,7 +1,8 @@
 //! Local clustering and transitivity: how often a node's contacts are in contact themselves.
 
-use aluna_core::parallel::{ordered_map, Cancel};
+use aluna_core::parallel::Cancel;
 use aluna_core::{Error, Result};
+use rayon::prelude::*;
 
 use super::require_weights;
 use crate::CaseGraph;
@@ -180,23 +181,43 @@ pub fn clustering(graph: &CaseGraph, weighted: bool, cancel: &Cancel) -> Result<
     let n = graph.number_of_nodes();
     let contacts = Contacts::new(graph, weighted)?;
     let directed = graph.is_directed();
-    ordered_map(
-        n,
-        cancel,
-        || vec![0.0; n],
-        |v, mark| {
-            let t = contacts.triangles(v, mark);
-            if t == 0.0 {
-                return 0.0;
-            }
-            let d = contacts.degree[v] as f64;
-            if directed {
-                t / ((d * (d - 1.0) - 2.0 * contacts.reciprocal[v] as f64) * 2.0)
-            } else {
-                t / (d * (d - 1.0))
-            }
-        },
-    )
+    per_node(n, cancel, |v, mark| {
+        let t = contacts.triangles(v, mark);
+        if t == 0.0 {
+            return 0.0;
+        }
+        let d = contacts.degree[v] as f64;
+        if directed {
+            t / ((d * (d - 1.0) - 2.0 * contacts.reciprocal[v] as f64) * 2.0)
+        } else {
+            t / (d * (d - 1.0))
+        }
+    })
+}
+
+/// `f(v, scratch)` for every node, in parallel with one scratch vector per worker, in node
+/// order (each value is computed by one thread, so the result does not depend on the thread
+/// count); `cancel` is polled every 1024 nodes.
+fn per_node(
+    n: usize,
+    cancel: &Cancel,
+    f: impl Fn(usize, &mut [f64]) -> f64 + Sync,
+) -> Result<Vec<f64>> {
+    let out: Vec<f64> = (0..n)
+        .into_par_iter()
+        .with_min_len(256)
+        .map_init(
+            || vec![0.0; n],
+            |mark, v| {
+                if v % 1024 == 0 && cancel.is_cancelled() {
+                    return 0.0;
+                }
+                f(v, mark)
+            },
+        )
+        .collect();
+    cancel.check()?;
+    Ok(out)
 }
 
 /// Transitivity of an undirected graph, as networkx's `transitivity`: three times the number of
@@ -237,12 +258,7 @@ pub fn transitivity(graph: &CaseGraph, cancel: &Cancel) -> Result<f64> {
     }
     let n = graph.number_of_nodes();
     let contacts = Contacts::new(graph, false)?;
-    let triangles = ordered_map(
-        n,
-        cancel,
-        || vec![0.0; n],
-        |v, mark| contacts.triangles(v, mark),
-    )?;
+    let triangles = per_node(n, cancel, |v, mark| contacts.triangles(v, mark))?;
     let t: f64 = triangles.iter().sum();
     let triples: f64 = contacts
         .degree
