@@ -73,6 +73,7 @@ def tools(edges: np.ndarray, n: int) -> dict:
     gk = nk.Graph(n)
     for u, v in edges:
         gk.addEdge(int(u), int(v))
+    gk.indexEdges()  # NetworKit's edge betweenness needs edge ids
     gr = rx.PyGraph()
     gr.add_nodes_from(range(n))
     gr.add_edges_from_no_data([(int(u), int(v)) for u, v in edges])
@@ -93,7 +94,7 @@ def worker(threads: int) -> list[tuple[str, dict[str, float]]]:
     single = threads == 1
     results: list[tuple[str, dict[str, float]]] = []
 
-    def case(task: str, fns: dict, repeat: int = 3, warmup: int = 1) -> None:
+    def case(task: str, fns: dict, repeat: int = 2, warmup: int = 1) -> None:
         timings = {}
         for tool, fn in fns.items():
             if tool in SINGLE_THREADED and not single:
@@ -105,7 +106,9 @@ def worker(threads: int) -> list[tuple[str, dict[str, float]]]:
         results.append((task, timings))
         print(task, {k: round(v, 3) for k, v in timings.items()}, file=sys.stderr, flush=True)
 
-    big_n = 50_000
+    # BENCH_SMOKE=1 runs every call on small graphs, to check the script quickly.
+    smoke = os.environ.get("BENCH_SMOKE") == "1"
+    big_n = 2_000 if smoke else 50_000
     g = tools(ba_edges(big_n), big_n)
     a, gi, gk, gr, gx = (g[k] for k in ("aluna", "igraph", "networkit", "rustworkx", "networkx"))
     tol = 1e-10
@@ -195,10 +198,9 @@ def worker(threads: int) -> list[tuple[str, dict[str, float]]]:
             "aluna": lambda: a.betweenness(epsilon=0.01, delta=0.1, seed=1),
             "networkit": lambda: nk.centrality.KadabraBetweenness(gk, 0.01, 0.1).run(),
         },
-        repeat=3,
     )
 
-    small_n = 10_000
+    small_n = 1_000 if smoke else 10_000
     g = tools(ba_edges(small_n), small_n)
     a, gi, gk, gr, gx = (g[k] for k in ("aluna", "igraph", "networkit", "rustworkx", "networkx"))
     scale = small_n / SAMPLE
@@ -261,10 +263,9 @@ def run() -> list[Case]:
             [sys.executable, str(Path(__file__).resolve()), "--worker", str(threads)],
             env=env,
             check=True,
-            capture_output=True,
+            stdout=subprocess.PIPE,  # progress goes to stderr as each case ends
             text=True,
         )
-        sys.stderr.write(out.stderr)
         for task, timings in json.loads(out.stdout):
             if threads == 1:
                 single[task] = timings
