@@ -49,6 +49,7 @@ def main() -> None:
         module = importlib.import_module(f"bench_{name}")
         print(f"running {name} ...", flush=True)
         section = markdown(module.TITLE, module.run(), module.COMMAND, module.PACKAGES)
+        section += getattr(module, "NOTES", "")
         print(section)
         text = replace_section(text, name, section)
         args.out.write_text(text)

@@ -78,6 +78,56 @@ class Graph:
     ) -> Graph: ...
     def align_nodes(self, nodes: Any, column: str) -> Any: ...
     def with_roles(self, nodes: Any, column: str, role: str) -> Graph: ...
+    # centrality (issue 5)
+    def betweenness(
+        self,
+        normalized: bool = True,
+        weighted: bool = False,
+        endpoints: bool = False,
+        epsilon: float | None = None,
+        delta: float = 0.1,
+        seed: int = 0,
+        threads: int | None = None,
+    ) -> Any: ...
+    def edge_betweenness(
+        self, normalized: bool = True, weighted: bool = False, threads: int | None = None
+    ) -> Any: ...
+    def closeness(
+        self, weighted: bool = False, wf_improved: bool = True, threads: int | None = None
+    ) -> Any: ...
+    def harmonic(self, weighted: bool = False, threads: int | None = None) -> Any: ...
+    def eigenvector(
+        self,
+        weighted: bool = False,
+        tol: float = 1e-10,
+        max_iter: int = 1000,
+        threads: int | None = None,
+    ) -> Any: ...
+    def pagerank(
+        self,
+        alpha: float = 0.85,
+        weighted: bool = False,
+        personalization: Any | None = None,
+        tol: float = 1e-10,
+        max_iter: int = 1000,
+        threads: int | None = None,
+    ) -> Any: ...
+    def katz(
+        self,
+        alpha: float = 0.1,
+        beta: float = 1.0,
+        node_beta: Any | None = None,
+        normalized: bool = True,
+        weighted: bool = False,
+        tol: float = 1e-10,
+        max_iter: int = 1000,
+        threads: int | None = None,
+    ) -> Any: ...
+    def core_number(self) -> Any: ...
+    def clustering(self, weighted: bool = False, threads: int | None = None) -> Any: ...
+    def transitivity(self, threads: int | None = None) -> float: ...
+    def articulation_points(self) -> Any: ...
+    def bridges(self) -> Any: ...
 
 # ---------------------------------------------------------------------------- groups and brokers
 

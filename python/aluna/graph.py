@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 import polars as pl
@@ -288,6 +288,604 @@ class CaseGraph:
         """
         return to_polars(self._graph.components(strong=strong))
 
+    # ---------------------------------------------------------------- centrality
+
+    def betweenness(
+        self,
+        *,
+        normalized: bool = True,
+        weight: str | None = None,
+        endpoints: bool = False,
+        epsilon: float | None = None,
+        delta: float = 0.1,
+        seed: int = 0,
+        threads: int | None = None,
+    ) -> pl.DataFrame:
+        r"""Shortest-path betweenness of every person or case: how much of the traffic along
+        shortest paths runs through them. High values mark brokers and bridges between groups.
+
+        .. math:: c_B(v) = \sum_{s \ne v \ne t} \frac{\sigma_{st}(v)}{\sigma_{st}}
+
+        where :math:`\sigma_{st}` counts the shortest paths from :math:`s` to :math:`t` and
+        :math:`\sigma_{st}(v)` those through :math:`v` [1]_, over unordered pairs when undirected
+        and ordered pairs when directed. Computed exactly with Brandes' algorithm [2]_ (one
+        breadth-first search per source, Dijkstra's algorithm when weighted), in parallel over
+        sources; the result is bit-identical for any number of threads. Values equal networkx's
+        ``betweenness_centrality``.
+
+        With ``epsilon``, betweenness is estimated from random shortest paths instead [3]_: with
+        probability at least ``1 - delta`` every node's estimate is within ``epsilon`` of its
+        exact normalised value. The number of samples is
+        :math:`\lceil \frac{c}{e^2}(\lfloor \log_2(VD - 2) \rfloor + 1 + \ln(1/\delta)) \rceil`
+        with :math:`c = 0.5`, :math:`e = \epsilon (n-2)/n` and :math:`VD` an upper bound on the
+        number of nodes on a shortest path. Same ``seed``, same result, at any thread count.
+
+        Parameters
+        ----------
+        normalized
+            Divide by the number of pairs that could route through a node: :math:`(n-1)(n-2)`,
+            or :math:`n(n-1)` with ``endpoints``, for directed and undirected graphs alike (as
+            networkx does). Unnormalised undirected values count each unordered pair once.
+        weight
+            The graph's weight column, read as link *lengths* (costs), as networkx does; they
+            must be positive. To rank by tie strength, build the graph with ``1 / strength``.
+        endpoints
+            Count a path's end nodes as lying on it [4]_ (exact computation only).
+        epsilon
+            Estimate instead of computing exactly, to this accuracy on the normalised scale
+            (with ``normalized=False`` the bound scales with the values).
+        delta
+            Probability that some estimate misses by more than ``epsilon``.
+        seed
+            Seed of the random paths (used only with ``epsilon``).
+        threads
+            Threads to use; ``None`` uses every core (or ``RAYON_NUM_THREADS``).
+
+        Returns
+        -------
+        polars.DataFrame
+            ``node`` (your ids) and ``betweenness``.
+
+        Raises
+        ------
+        ArgumentError
+            ``weight`` is not the graph's weight column, a link has weight 0, or ``epsilon``
+            or ``delta`` lie outside (0, 1).
+
+        References
+        ----------
+        .. [1] Freeman, L. C. (1977). A set of measures of centrality based on betweenness.
+           Sociometry 40(1), 35-41. https://doi.org/10.2307/3033543
+        .. [2] Brandes, U. (2001). A faster algorithm for betweenness centrality. Journal of
+           Mathematical Sociology 25(2), 163-177. https://doi.org/10.1080/0022250X.2001.9990249
+        .. [3] Riondato, M., & Kornaropoulos, E. M. (2016). Fast approximation of betweenness
+           centrality through sampling. Data Mining and Knowledge Discovery 30(2), 438-475.
+           https://doi.org/10.1007/s10618-015-0423-0
+        .. [4] Brandes, U. (2008). On variants of shortest-path betweenness centrality and their
+           generic computation. Social Networks 30(2), 136-145.
+           https://doi.org/10.1016/j.socnet.2007.11.001
+
+        Examples
+        --------
+        >>> import polars as pl, aluna
+        >>> edges = pl.DataFrame({"source": ["ann", "bo"], "target": ["bo", "cy"]})
+        >>> g = aluna.CaseGraph.from_edges(edges)
+        >>> g.betweenness(normalized=False).rows()
+        [('ann', 0.0), ('bo', 1.0), ('cy', 0.0)]
+        """
+        weighted = self._check_weight(weight)
+        return to_polars(
+            self._graph.betweenness(
+                normalized=normalized,
+                weighted=weighted,
+                endpoints=endpoints,
+                epsilon=epsilon,
+                delta=delta,
+                seed=seed,
+                threads=threads,
+            )
+        )
+
+    def edge_betweenness(
+        self, *, normalized: bool = True, weight: str | None = None, threads: int | None = None
+    ) -> pl.DataFrame:
+        r"""Shortest-path betweenness of every link: the share of shortest paths that use it.
+        Links with high values join groups; removing them splits the network fastest (Girvan
+        and Newman's community method removes them one by one [2]_).
+
+        .. math:: c_B(e) = \sum_{s \ne t} \frac{\sigma_{st}(e)}{\sigma_{st}}
+
+        over unordered pairs when undirected, ordered when directed [1]_, computed with Brandes'
+        algorithm in parallel (bit-identical for any thread count). Values equal networkx's
+        ``edge_betweenness_centrality``; parallel links of a multigraph count as one link.
+
+        Parameters
+        ----------
+        normalized
+            Divide by :math:`n(n-1)`, as networkx does.
+        weight
+            The graph's weight column, read as positive link lengths.
+        threads
+            Threads to use; ``None`` uses every core.
+
+        Returns
+        -------
+        polars.DataFrame
+            One row per linked pair: the source and target columns (named as in
+            :meth:`edges`) and ``edge_betweenness``.
+
+        References
+        ----------
+        .. [1] Brandes, U. (2008). On variants of shortest-path betweenness centrality and their
+           generic computation. Social Networks 30(2), 136-145.
+           https://doi.org/10.1016/j.socnet.2007.11.001
+        .. [2] Girvan, M., & Newman, M. E. J. (2002). Community structure in social and
+           biological networks. PNAS 99(12), 7821-7826. https://doi.org/10.1073/pnas.122653799
+
+        Examples
+        --------
+        >>> import polars as pl, aluna
+        >>> edges = pl.DataFrame({"source": ["ann", "bo"], "target": ["bo", "cy"]})
+        >>> aluna.CaseGraph.from_edges(edges).edge_betweenness(normalized=False).rows()
+        [('ann', 'bo', 2.0), ('bo', 'cy', 2.0)]
+        """
+        weighted = self._check_weight(weight)
+        frame = to_polars(
+            self._graph.edge_betweenness(normalized=normalized, weighted=weighted, threads=threads)
+        )
+        return self._edge_names(frame)
+
+    def closeness(
+        self, *, weight: str | None = None, wf_improved: bool = True, threads: int | None = None
+    ) -> pl.DataFrame:
+        r"""Closeness centrality: how few steps everyone else needs to reach a node.
+
+        .. math:: C(u) = \frac{r - 1}{\sum_{v} d(v, u)}
+
+        over the :math:`r - 1` other nodes :math:`v` that can reach :math:`u` [1]_; with
+        ``wf_improved`` multiplied by :math:`(r-1)/(n-1)` [2]_, so that a node in a small
+        component does not look central. Directed graphs use distances *to* the node (incoming
+        paths). A node no one reaches scores 0. Values equal networkx's
+        ``closeness_centrality`` (whose ``distance=`` is our ``weight=``).
+
+        Parameters
+        ----------
+        weight
+            The graph's weight column, read as link lengths (non-negative).
+        wf_improved
+            Apply Wasserman and Faust's correction for unreachable nodes.
+        threads
+            Threads to use; ``None`` uses every core.
+
+        Returns
+        -------
+        polars.DataFrame
+            ``node`` and ``closeness``.
+
+        References
+        ----------
+        .. [1] Freeman, L. C. (1979). Centrality in networks: I. Conceptual clarification.
+           Social Networks 1(3), 215-239. https://doi.org/10.1016/0378-8733(78)90021-7
+        .. [2] Wasserman, S., & Faust, K. (1994). Social Network Analysis: Methods and
+           Applications. Cambridge University Press. https://doi.org/10.1017/CBO9780511815478
+
+        Examples
+        --------
+        >>> import polars as pl, aluna
+        >>> edges = pl.DataFrame({"source": ["ann", "bo"], "target": ["bo", "cy"]})
+        >>> g = aluna.CaseGraph.from_edges(edges)
+        >>> [(node, round(c, 3)) for node, c in g.closeness().rows()]
+        [('ann', 0.667), ('bo', 1.0), ('cy', 0.667)]
+        """
+        weighted = self._check_weight(weight)
+        return to_polars(
+            self._graph.closeness(weighted=weighted, wf_improved=wf_improved, threads=threads)
+        )
+
+    def harmonic(self, *, weight: str | None = None, threads: int | None = None) -> pl.DataFrame:
+        r"""Harmonic centrality: the sum of inverse distances from everyone else.
+
+        .. math:: H(u) = \sum_{v \ne u} \frac{1}{d(v, u)}
+
+        with :math:`1/\infty = 0`, so it stays defined on disconnected graphs [1]_ [2]_.
+        Directed graphs use distances *to* the node. Not normalised (divide by :math:`n - 1`
+        for values in [0, 1]). Values equal networkx's ``harmonic_centrality``.
+
+        Parameters
+        ----------
+        weight
+            The graph's weight column, read as link lengths (non-negative).
+        threads
+            Threads to use; ``None`` uses every core.
+
+        Returns
+        -------
+        polars.DataFrame
+            ``node`` and ``harmonic``.
+
+        References
+        ----------
+        .. [1] Marchiori, M., & Latora, V. (2000). Harmony in the small-world. Physica A
+           285(3-4), 539-546. https://doi.org/10.1016/S0378-4371(00)00311-3
+        .. [2] Boldi, P., & Vigna, S. (2014). Axioms for centrality. Internet Mathematics
+           10(3-4), 222-262. https://doi.org/10.1080/15427951.2013.865686
+
+        Examples
+        --------
+        >>> import polars as pl, aluna
+        >>> edges = pl.DataFrame({"source": ["ann", "bo"], "target": ["bo", "cy"]})
+        >>> aluna.CaseGraph.from_edges(edges).harmonic().rows()
+        [('ann', 1.5), ('bo', 2.0), ('cy', 1.5)]
+        """
+        weighted = self._check_weight(weight)
+        return to_polars(self._graph.harmonic(weighted=weighted, threads=threads))
+
+    def eigenvector(
+        self,
+        *,
+        weight: str | None = None,
+        tol: float = 1e-10,
+        max_iter: int = 1000,
+        threads: int | None = None,
+    ) -> pl.DataFrame:
+        r"""Eigenvector centrality: a node is central when its contacts are central [1]_.
+
+        The positive eigenvector :math:`x` of the largest eigenvalue :math:`\lambda` of the
+        adjacency matrix, :math:`\lambda x_v = \sum_{u \to v} a_{uv} x_u`, scaled to unit
+        Euclidean norm; directed graphs use incoming links. Computed by power iteration on
+        :math:`A + I` until the L1 change falls below ``n * tol``. Values equal networkx's
+        ``eigenvector_centrality``. In a multigraph, unweighted, :math:`a_{uv}` counts links.
+
+        It is well posed only on a connected graph (strongly connected when directed): there
+        the Perron-Frobenius theorem gives one positive eigenvector. Elsewhere it raises
+        :class:`~aluna.exceptions.NotDefinedError`; compute it per component
+        (:meth:`subgraph` of :meth:`components`) or use :meth:`pagerank` or :meth:`katz`.
+
+        Parameters
+        ----------
+        weight
+            The graph's weight column, read as tie strengths.
+        tol, max_iter
+            Convergence tolerance (per node) and the iteration limit.
+        threads
+            Threads to use; ``None`` uses every core.
+
+        Returns
+        -------
+        polars.DataFrame
+            ``node`` and ``eigenvector``.
+
+        Raises
+        ------
+        NotDefinedError
+            The graph is disconnected (or, directed, not strongly connected).
+        ConvergenceError
+            ``max_iter`` iterations did not reach ``tol``.
+
+        References
+        ----------
+        .. [1] Bonacich, P. (1972). Factoring and weighting approaches to status scores and
+           clique identification. Journal of Mathematical Sociology 2(1), 113-120.
+           https://doi.org/10.1080/0022250X.1972.9989806
+
+        Examples
+        --------
+        >>> import polars as pl, aluna
+        >>> edges = pl.DataFrame({"source": ["ann", "ann"], "target": ["bo", "cy"]})
+        >>> g = aluna.CaseGraph.from_edges(edges)
+        >>> [(node, round(x, 4)) for node, x in g.eigenvector().rows()]
+        [('ann', 0.7071), ('bo', 0.5), ('cy', 0.5)]
+        """
+        weighted = self._check_weight(weight)
+        return to_polars(
+            self._graph.eigenvector(weighted=weighted, tol=tol, max_iter=max_iter, threads=threads)
+        )
+
+    def pagerank(
+        self,
+        *,
+        alpha: float = 0.85,
+        weight: str | None = None,
+        personalization: Mapping[Any, float] | pl.DataFrame | None = None,
+        tol: float = 1e-10,
+        max_iter: int = 1000,
+        threads: int | None = None,
+    ) -> pl.DataFrame:
+        r"""PageRank: where a random walk along the links spends its time [1]_.
+
+        The walk follows a link with probability ``alpha`` (choosing among a node's links in
+        proportion to their weight) and otherwise jumps to a node drawn from
+        ``personalization`` (uniform by default); walks at nodes without out-links jump too.
+        Power iteration
+        :math:`x' = \alpha (x P + \textstyle\sum_{\text{dangling}} x \cdot p) + (1-\alpha) p`
+        until the L1 change falls below ``n * tol``. Scores sum to 1. Values equal networkx's
+        ``pagerank``; in a multigraph, unweighted, parallel links count separately, as there.
+
+        Parameters
+        ----------
+        alpha
+            Damping factor in [0, 1].
+        weight
+            The graph's weight column, read as tie strengths.
+        personalization
+            Jump weights per node: a mapping ``{node: weight}`` or a frame with columns
+            ``node`` and one column of weights. Unlisted nodes get 0. Use it to rank by
+            proximity to known suspects.
+        tol, max_iter
+            Convergence tolerance (per node) and the iteration limit.
+        threads
+            Threads to use; ``None`` uses every core.
+
+        Returns
+        -------
+        polars.DataFrame
+            ``node`` and ``pagerank``.
+
+        References
+        ----------
+        .. [1] Brin, S., & Page, L. (1998). The anatomy of a large-scale hypertextual Web
+           search engine. Computer Networks and ISDN Systems 30(1-7), 107-117.
+           https://doi.org/10.1016/S0169-7552(98)00110-X
+
+        Examples
+        --------
+        >>> import polars as pl, aluna
+        >>> edges = pl.DataFrame({"source": ["ann", "ann"], "target": ["bo", "cy"]})
+        >>> g = aluna.CaseGraph.from_edges(edges)
+        >>> [(node, round(x, 4)) for node, x in g.pagerank().rows()]
+        [('ann', 0.4865), ('bo', 0.2568), ('cy', 0.2568)]
+        """
+        weighted = self._check_weight(weight)
+        table = None
+        if personalization is not None:
+            table = self._node_values(personalization, "personalization")
+        return to_polars(
+            self._graph.pagerank(
+                alpha=alpha,
+                weighted=weighted,
+                personalization=table,
+                tol=tol,
+                max_iter=max_iter,
+                threads=threads,
+            )
+        )
+
+    def katz(
+        self,
+        alpha: float = 0.1,
+        beta: float | Mapping[Any, float] | pl.DataFrame = 1.0,
+        *,
+        weight: str | None = None,
+        normalized: bool = True,
+        tol: float = 1e-10,
+        max_iter: int = 1000,
+        threads: int | None = None,
+    ) -> pl.DataFrame:
+        r"""Katz centrality: walks of every length into a node, longer ones discounted [1]_.
+
+        .. math:: x_v = \alpha \sum_{u \to v} a_{uv} x_u + \beta_v
+
+        iterated from zero until the L1 change falls below ``n * tol``, then (``normalized``)
+        scaled to unit Euclidean norm. Defined on any graph, but the series converges only for
+        :math:`\alpha < 1/\lambda_{max}`, the inverse of the adjacency matrix's largest
+        eigenvalue. Values equal networkx's ``katz_centrality``.
+
+        Parameters
+        ----------
+        alpha
+            Attenuation per step.
+        beta
+            Baseline score: one number, or per node (a mapping or a frame with ``node`` and one
+            value column, listing every node).
+        weight
+            The graph's weight column, read as tie strengths.
+        normalized
+            Scale to unit Euclidean norm.
+        tol, max_iter
+            Convergence tolerance (per node) and the iteration limit.
+        threads
+            Threads to use; ``None`` uses every core.
+
+        Returns
+        -------
+        polars.DataFrame
+            ``node`` and ``katz``.
+
+        Raises
+        ------
+        ConvergenceError
+            The series diverges (``alpha`` too large) or ``max_iter`` was reached.
+
+        References
+        ----------
+        .. [1] Katz, L. (1953). A new status index derived from sociometric analysis.
+           Psychometrika 18(1), 39-43. https://doi.org/10.1007/BF02289026
+
+        Examples
+        --------
+        >>> import polars as pl, aluna
+        >>> edges = pl.DataFrame({"source": ["ann"], "target": ["bo"]})
+        >>> g = aluna.CaseGraph.from_edges(edges)
+        >>> [(node, round(x, 6)) for node, x in g.katz(0.5, normalized=False).rows()]
+        [('ann', 2.0), ('bo', 2.0)]
+        """
+        weighted = self._check_weight(weight)
+        node_beta = None
+        if not isinstance(beta, (int, float)):
+            node_beta = self._node_values(beta, "beta")
+            beta = 1.0
+        return to_polars(
+            self._graph.katz(
+                alpha=float(alpha),
+                beta=float(beta),
+                node_beta=node_beta,
+                normalized=normalized,
+                weighted=weighted,
+                tol=tol,
+                max_iter=max_iter,
+                threads=threads,
+            )
+        )
+
+    def core_number(self) -> pl.DataFrame:
+        """Core number: the largest ``k`` such that the node lies in a part of the network where
+        everyone has at least ``k`` contacts there [1]_. The dense inner circle of a group has
+        high core numbers, its periphery low ones.
+
+        Batagelj and Zaversnik's O(m) algorithm [2]_. Directed graphs use in- plus out-degree.
+        Parallel links count once; self-loops are ignored (networkx refuses them). Values
+        equal networkx's ``core_number`` on the graph without self-loops.
+
+        Returns
+        -------
+        polars.DataFrame
+            ``node`` and ``core_number`` (integers).
+
+        References
+        ----------
+        .. [1] Seidman, S. B. (1983). Network structure and minimum degree. Social Networks
+           5(3), 269-287. https://doi.org/10.1016/0378-8733(83)90028-X
+        .. [2] Batagelj, V., & Zaversnik, M. (2003). An O(m) algorithm for cores decomposition
+           of networks. https://arxiv.org/abs/cs/0310049
+
+        Examples
+        --------
+        >>> import polars as pl, aluna
+        >>> edges = pl.DataFrame({"source": ["a", "b", "c", "c"], "target": ["b", "c", "a", "d"]})
+        >>> aluna.CaseGraph.from_edges(edges).core_number().rows()
+        [('a', 2), ('b', 2), ('c', 2), ('d', 1)]
+        """
+        return to_polars(self._graph.core_number())
+
+    def clustering(self, *, weight: str | None = None, threads: int | None = None) -> pl.DataFrame:
+        r"""Local clustering coefficient: how often a node's contacts know each other.
+
+        Undirected: :math:`c_v = 2 T(v) / (d_v (d_v - 1))` with :math:`T(v)` the triangles
+        through :math:`v` [1]_; weighted, a triangle counts the geometric mean of its weights
+        divided by the graph's largest weight [2]_. Directed: every directed triangle through
+        :math:`v` over :math:`2 (d_v (d_v - 1) - 2 d^{\leftrightarrow}_v)` [3]_. Self-loops are
+        left out; nodes with fewer than two contacts score 0. Values equal networkx's
+        ``clustering``.
+
+        Parameters
+        ----------
+        weight
+            The graph's weight column, read as tie strengths.
+        threads
+            Threads to use; ``None`` uses every core.
+
+        Returns
+        -------
+        polars.DataFrame
+            ``node`` and ``clustering``.
+
+        References
+        ----------
+        .. [1] Watts, D. J., & Strogatz, S. H. (1998). Collective dynamics of 'small-world'
+           networks. Nature 393, 440-442. https://doi.org/10.1038/30918
+        .. [2] Onnela, J.-P., Saramäki, J., Kertész, J., & Kaski, K. (2005). Intensity and
+           coherence of motifs in weighted complex networks. Physical Review E 71, 065103.
+           https://doi.org/10.1103/PhysRevE.71.065103
+        .. [3] Fagiolo, G. (2007). Clustering in complex directed networks. Physical Review E
+           76, 026107. https://doi.org/10.1103/PhysRevE.76.026107
+
+        Examples
+        --------
+        >>> import polars as pl, aluna
+        >>> edges = pl.DataFrame({"source": ["a", "b", "c", "c"], "target": ["b", "c", "a", "d"]})
+        >>> [(v, round(c, 3)) for v, c in aluna.CaseGraph.from_edges(edges).clustering().rows()]
+        [('a', 1.0), ('b', 1.0), ('c', 0.333), ('d', 0.0)]
+        """
+        weighted = self._check_weight(weight)
+        return to_polars(self._graph.clustering(weighted=weighted, threads=threads))
+
+    def transitivity(self, *, threads: int | None = None) -> float:
+        """Transitivity of an undirected graph: the share of connected triples that close into
+        triangles, :math:`3 T / \text{triples}` [1]_. Equals networkx's ``transitivity``.
+
+        Raises
+        ------
+        NotDefinedError
+            The graph is directed.
+
+        References
+        ----------
+        .. [1] Newman, M. E. J., Strogatz, S. H., & Watts, D. J. (2001). Random graphs with
+           arbitrary degree distributions and their applications. Physical Review E 64,
+           026118. https://doi.org/10.1103/PhysRevE.64.026118
+
+        Examples
+        --------
+        >>> import polars as pl, aluna
+        >>> edges = pl.DataFrame({"source": ["a", "b", "c", "c"], "target": ["b", "c", "a", "d"]})
+        >>> aluna.CaseGraph.from_edges(edges).transitivity()
+        0.6
+        """
+        return self._graph.transitivity(threads=threads)
+
+    def articulation_points(self) -> pl.DataFrame:
+        """The articulation points (cut vertices): people whose removal splits their part of
+        the network into pieces, because they alone connect otherwise separate groups.
+
+        Hopcroft and Tarjan's depth-first search [1]_, O(n + m). Equals networkx's
+        ``articulation_points``.
+
+        Returns
+        -------
+        polars.DataFrame
+            One row per articulation point, in node order: ``node``.
+
+        Raises
+        ------
+        NotDefinedError
+            The graph is directed (build it with ``directed=False`` to ignore direction).
+
+        References
+        ----------
+        .. [1] Hopcroft, J., & Tarjan, R. (1973). Algorithm 447: efficient algorithms for graph
+           manipulation. Communications of the ACM 16(6), 372-378.
+           https://doi.org/10.1145/362248.362272
+
+        Examples
+        --------
+        >>> import polars as pl, aluna
+        >>> edges = pl.DataFrame({"source": ["a", "b", "c", "c"], "target": ["b", "c", "a", "d"]})
+        >>> aluna.CaseGraph.from_edges(edges).articulation_points().rows()
+        [('c',)]
+        """
+        return to_polars(self._graph.articulation_points())
+
+    def bridges(self) -> pl.DataFrame:
+        """The bridges: links whose removal splits their part of the network. In a multigraph,
+        a pair joined by more than one link is not a bridge.
+
+        Tarjan's depth-first search [1]_, O(n + m). Equals networkx's ``bridges``.
+
+        Returns
+        -------
+        polars.DataFrame
+            One row per bridge, in edge order: the source and target columns (named as in
+            :meth:`edges`).
+
+        Raises
+        ------
+        NotDefinedError
+            The graph is directed.
+
+        References
+        ----------
+        .. [1] Tarjan, R. E. (1974). A note on finding the bridges of a graph. Information
+           Processing Letters 2(6), 160-161. https://doi.org/10.1016/0020-0190(74)90003-9
+
+        Examples
+        --------
+        >>> import polars as pl, aluna
+        >>> edges = pl.DataFrame({"source": ["a", "b", "c", "c"], "target": ["b", "c", "a", "d"]})
+        >>> aluna.CaseGraph.from_edges(edges).bridges().rows()
+        [('c', 'd')]
+        """
+        return self._edge_names(to_polars(self._graph.bridges()))
+
     # ---------------------------------------------------------------- derived graphs
 
     def subgraph(
@@ -448,6 +1046,39 @@ class CaseGraph:
             hint = f"the graph's weight is {have!r}" if have else "the graph has no weight"
             raise ArgumentError(f"argument `weight`: {weight!r} is not the graph's weight; {hint}")
         return True
+
+    def _edge_names(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """Name the endpoint columns of an edge table as the user's source and target."""
+        renames = {"source": self._columns["source"], "target": self._columns["target"]}
+        return frame.rename({k: v for k, v in renames.items() if v and v != k})
+
+    def _node_values(self, values: Any, what: str) -> pl.DataFrame:
+        """Per-node numbers as a frame with columns ``node`` and ``value``."""
+        if isinstance(values, Mapping):
+            frame = pl.DataFrame(
+                {"node": list(values.keys()), "value": list(values.values())},
+                schema_overrides={"value": pl.Float64},
+                strict=False,
+            )
+        elif isinstance(values, pl.DataFrame):
+            if "node" not in values.columns or values.width != 2:
+                raise ArgumentError(
+                    f"argument `{what}`: expected a frame with columns `node` and one value "
+                    f"column, got {values.columns}"
+                )
+            other = next(c for c in values.columns if c != "node")
+            frame = values.rename({other: "value"}).select("node", "value")
+        else:
+            raise ArgumentError(
+                f"argument `{what}`: expected a mapping {{node: value}} or a frame with columns "
+                f"`node` and a value column, got {type(values).__name__}"
+            )
+        try:
+            return frame.cast({"node": self._id_dtype(), "value": pl.Float64})
+        except pl.exceptions.PolarsError as err:
+            raise ArgumentError(
+                f"argument `{what}`: node ids must be {self._id_dtype()} and values numbers"
+            ) from err
 
     def _id_dtype(self) -> pl.DataType:
         return to_polars(self._graph.nodes())["node"].dtype

@@ -5,6 +5,7 @@
 
 mod brokerage;
 mod community;
+pub mod centrality;
 mod components;
 mod csr;
 mod degree;

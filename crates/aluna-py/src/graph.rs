@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use aluna_core::ids::{IdMap, Key, KeyKind};
 use aluna_core::Error;
+use aluna_graph::centrality::{self, node_values};
 use aluna_graph::{
     connected_components, degree, strength, strongly_connected_components, CaseGraph, Direction,
     EdgeColumns, GraphOptions, NodeColumns, SubgraphFilter,
@@ -28,6 +29,47 @@ impl PyGraph {
         Self {
             inner: Arc::new(graph),
         }
+    }
+
+    /// A node table: `node` (the user's ids) and one measure column.
+    fn node_measure(&self, name: &str, values: Vec<f64>) -> PyResult<PyTable> {
+        output(vec![
+            ("node", self.inner.node_ids().to_arrow(None)),
+            (name, Arc::new(Float64Array::from(values))),
+        ])
+    }
+
+    /// An edge table of the edges `ids` (ascending), with an optional measure column.
+    fn edge_table(
+        &self,
+        ids: Option<&[u32]>,
+        measure: Option<(&str, Vec<f64>)>,
+    ) -> PyResult<PyTable> {
+        let g = &self.inner;
+        let (source, target): (Vec<u32>, Vec<u32>) = match ids {
+            None => g.edges().map(|(_, a, b)| (a, b)).unzip(),
+            Some(ids) => {
+                let mut wanted = ids.iter().peekable();
+                g.edges()
+                    .filter(|&(e, _, _)| {
+                        let hit = wanted.peek() == Some(&&e);
+                        if hit {
+                            wanted.next();
+                        }
+                        hit
+                    })
+                    .map(|(_, a, b)| (a, b))
+                    .unzip()
+            }
+        };
+        let mut columns: Vec<(&str, ArrayRef)> = vec![
+            ("source", g.node_ids().to_arrow(Some(&source))),
+            ("target", g.node_ids().to_arrow(Some(&target))),
+        ];
+        if let Some((name, values)) = measure {
+            columns.push((name, Arc::new(Float64Array::from(values))));
+        }
+        output(columns)
     }
 }
 
@@ -346,5 +388,279 @@ impl PyGraph {
         }
         let graph = (*self.inner).clone().with_roles(Some(roles)).py_err()?;
         Ok(Self::wrap(graph))
+    }
+
+    // ------------------------------------------------------------ centrality (issue 5)
+
+    /// Betweenness per node: exact (Brandes), or sampled when `epsilon` is given.
+    #[pyo3(signature = (normalized=true, weighted=false, endpoints=false, epsilon=None, delta=0.1, seed=0, threads=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn betweenness(
+        &self,
+        py: Python<'_>,
+        normalized: bool,
+        weighted: bool,
+        endpoints: bool,
+        epsilon: Option<f64>,
+        delta: f64,
+        seed: u64,
+        threads: Option<usize>,
+    ) -> PyResult<PyTable> {
+        let g = Arc::clone(&self.inner);
+        let values = run_detached(py, threads, move |cancel| match epsilon {
+            None => centrality::betweenness(
+                &g,
+                &centrality::BetweennessOptions {
+                    normalized,
+                    endpoints,
+                    weighted,
+                },
+                cancel,
+            ),
+            Some(epsilon) => {
+                if endpoints {
+                    return Err(Error::argument(
+                        "endpoints",
+                        "sampled betweenness (epsilon=...) counts interior nodes only; \
+                         use endpoints=False or the exact computation",
+                    ));
+                }
+                let options = centrality::SamplingOptions {
+                    epsilon,
+                    delta,
+                    seed,
+                    normalized,
+                    weighted,
+                };
+                centrality::approximate_betweenness(&g, &options, cancel).map(|a| a.values)
+            }
+        })?;
+        self.node_measure("betweenness", values)
+    }
+
+    /// Betweenness per edge, in edge order.
+    #[pyo3(signature = (normalized=true, weighted=false, threads=None))]
+    fn edge_betweenness(
+        &self,
+        py: Python<'_>,
+        normalized: bool,
+        weighted: bool,
+        threads: Option<usize>,
+    ) -> PyResult<PyTable> {
+        let g = Arc::clone(&self.inner);
+        let options = centrality::EdgeBetweennessOptions {
+            normalized,
+            weighted,
+        };
+        let values = run_detached(py, threads, move |cancel| {
+            centrality::edge_betweenness(&g, &options, cancel)
+        })?;
+        self.edge_table(None, Some(("edge_betweenness", values)))
+    }
+
+    /// Closeness per node.
+    #[pyo3(signature = (weighted=false, wf_improved=true, threads=None))]
+    fn closeness(
+        &self,
+        py: Python<'_>,
+        weighted: bool,
+        wf_improved: bool,
+        threads: Option<usize>,
+    ) -> PyResult<PyTable> {
+        let g = Arc::clone(&self.inner);
+        let options = centrality::ClosenessOptions {
+            weighted,
+            wf_improved,
+        };
+        let values = run_detached(py, threads, move |cancel| {
+            centrality::closeness(&g, &options, cancel)
+        })?;
+        self.node_measure("closeness", values)
+    }
+
+    /// Harmonic centrality per node.
+    #[pyo3(signature = (weighted=false, threads=None))]
+    fn harmonic(
+        &self,
+        py: Python<'_>,
+        weighted: bool,
+        threads: Option<usize>,
+    ) -> PyResult<PyTable> {
+        let g = Arc::clone(&self.inner);
+        let options = centrality::ClosenessOptions {
+            weighted,
+            ..Default::default()
+        };
+        let values = run_detached(py, threads, move |cancel| {
+            centrality::harmonic(&g, &options, cancel)
+        })?;
+        self.node_measure("harmonic", values)
+    }
+
+    /// Eigenvector centrality per node.
+    #[pyo3(signature = (weighted=false, tol=1e-10, max_iter=1000, threads=None))]
+    fn eigenvector(
+        &self,
+        py: Python<'_>,
+        weighted: bool,
+        tol: f64,
+        max_iter: usize,
+        threads: Option<usize>,
+    ) -> PyResult<PyTable> {
+        let g = Arc::clone(&self.inner);
+        let options = centrality::SpectralOptions {
+            weighted,
+            tol,
+            max_iter,
+        };
+        let values = run_detached(py, threads, move |cancel| {
+            centrality::eigenvector(&g, &options, cancel)
+        })?;
+        self.node_measure("eigenvector", values)
+    }
+
+    /// PageRank per node; `personalization` is a table with columns `node` and `value`.
+    #[pyo3(signature = (alpha=0.85, weighted=false, personalization=None, tol=1e-10, max_iter=1000, threads=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn pagerank(
+        &self,
+        py: Python<'_>,
+        alpha: f64,
+        weighted: bool,
+        personalization: Option<PyTable>,
+        tol: f64,
+        max_iter: usize,
+        threads: Option<usize>,
+    ) -> PyResult<PyTable> {
+        let g = Arc::clone(&self.inner);
+        let personalization = personalization.map(table);
+        let values = run_detached(py, threads, move |cancel| {
+            let personalization = personalization
+                .map(|t| {
+                    node_values(
+                        &g,
+                        &t,
+                        "node",
+                        "value",
+                        Some(0.0),
+                        0.0,
+                        "a finite number >= 0",
+                    )
+                })
+                .transpose()?;
+            let options = centrality::PageRankOptions {
+                alpha,
+                weighted,
+                personalization,
+                tol,
+                max_iter,
+            };
+            centrality::pagerank(&g, &options, cancel)
+        })?;
+        self.node_measure("pagerank", values)
+    }
+
+    /// Katz centrality per node; `node_beta` is a table with columns `node` and `value`.
+    #[pyo3(signature = (alpha=0.1, beta=1.0, node_beta=None, normalized=true, weighted=false, tol=1e-10, max_iter=1000, threads=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn katz(
+        &self,
+        py: Python<'_>,
+        alpha: f64,
+        beta: f64,
+        node_beta: Option<PyTable>,
+        normalized: bool,
+        weighted: bool,
+        tol: f64,
+        max_iter: usize,
+        threads: Option<usize>,
+    ) -> PyResult<PyTable> {
+        let g = Arc::clone(&self.inner);
+        let node_beta = node_beta.map(table);
+        let values = run_detached(py, threads, move |cancel| {
+            let node_beta = node_beta
+                .map(|t| {
+                    node_values(
+                        &g,
+                        &t,
+                        "node",
+                        "value",
+                        None,
+                        f64::NEG_INFINITY,
+                        "a finite number",
+                    )
+                })
+                .transpose()?;
+            let options = centrality::KatzOptions {
+                alpha,
+                beta,
+                node_beta,
+                normalized,
+                weighted,
+                tol,
+                max_iter,
+            };
+            centrality::katz(&g, &options, cancel)
+        })?;
+        self.node_measure("katz", values)
+    }
+
+    /// Core number per node.
+    fn core_number(&self, py: Python<'_>) -> PyResult<PyTable> {
+        let g = Arc::clone(&self.inner);
+        let cores = run_detached(py, None, move |_| Ok(centrality::core_number(&g)))?;
+        output(vec![
+            ("node", self.inner.node_ids().to_arrow(None)),
+            (
+                "core_number",
+                Arc::new(Int64Array::from_iter_values(
+                    cores.into_iter().map(i64::from),
+                )),
+            ),
+        ])
+    }
+
+    /// Local clustering coefficient per node.
+    #[pyo3(signature = (weighted=false, threads=None))]
+    fn clustering(
+        &self,
+        py: Python<'_>,
+        weighted: bool,
+        threads: Option<usize>,
+    ) -> PyResult<PyTable> {
+        let g = Arc::clone(&self.inner);
+        let values = run_detached(py, threads, move |cancel| {
+            centrality::clustering(&g, weighted, cancel)
+        })?;
+        self.node_measure("clustering", values)
+    }
+
+    /// Transitivity of the graph.
+    #[pyo3(signature = (threads=None))]
+    fn transitivity(&self, py: Python<'_>, threads: Option<usize>) -> PyResult<f64> {
+        let g = Arc::clone(&self.inner);
+        run_detached(py, threads, move |cancel| {
+            centrality::transitivity(&g, cancel)
+        })
+    }
+
+    /// The articulation points, in node order.
+    fn articulation_points(&self, py: Python<'_>) -> PyResult<PyTable> {
+        let g = Arc::clone(&self.inner);
+        let mask = run_detached(py, None, move |_| centrality::articulation_points(&g))?;
+        let points: Vec<u32> = (0..mask.len() as u32)
+            .filter(|&v| mask[v as usize])
+            .collect();
+        output(vec![(
+            "node",
+            self.inner.node_ids().to_arrow(Some(&points)),
+        )])
+    }
+
+    /// The bridges, in edge order.
+    fn bridges(&self, py: Python<'_>) -> PyResult<PyTable> {
+        let g = Arc::clone(&self.inner);
+        let ids = run_detached(py, None, move |_| centrality::bridges(&g))?;
+        self.edge_table(Some(&ids), None)
     }
 }
