@@ -60,12 +60,13 @@ def ba_edges(n: int, m: int = 5, seed: int = 7) -> np.ndarray:
 
 
 def tools(edges: np.ndarray, n: int) -> dict:
-    import aluna
     import igraph as ig
     import networkit as nk
     import networkx as nx
     import polars as pl
     import rustworkx as rx
+
+    import aluna
 
     frame = pl.DataFrame({"source": edges[:, 0], "target": edges[:, 1]})
     a = aluna.CaseGraph.from_edges(frame, nodes=pl.DataFrame({"node": np.arange(n)}))

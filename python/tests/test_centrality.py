@@ -13,19 +13,20 @@ import random
 import signal
 import threading
 
-import aluna
 import networkx as nx
 import numpy as np
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import aluna
 from aluna.exceptions import (
     ArgumentError,
     ConvergenceError,
     NotDefinedError,
     UnknownNodeError,
 )
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from .conftest import edge_frame, node_frame
 

@@ -4,8 +4,8 @@
 #![warn(missing_docs)]
 
 mod brokerage;
-mod community;
 pub mod centrality;
+mod community;
 mod components;
 mod csr;
 mod degree;
