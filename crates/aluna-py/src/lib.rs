@@ -8,6 +8,7 @@ mod convert;
 mod errors;
 mod graph;
 mod privacy;
+mod records;
 mod run;
 mod stats;
 mod synth;
@@ -19,6 +20,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<graph::PyGraph>()?;
     privacy::register(m)?;
+    records::register(m)?;
     stats::register(m)?;
     synth::register(m)?;
     Ok(())
