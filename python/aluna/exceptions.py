@@ -17,6 +17,7 @@ __all__ = [
     "ConvergenceWarning",
     "DuplicateError",
     "EmptyInputError",
+    "HubValueWarning",
     "IdentifierWarning",
     "InputError",
     "InternalError",
@@ -89,3 +90,7 @@ class IdentifierWarning(AlunaWarning):
 
 class ConvergenceWarning(AlunaWarning):
     """A fit converged poorly or its estimates are unreliable."""
+
+
+class HubValueWarning(AlunaWarning):
+    """Identifier values shared by very many entities were dropped while linking records."""

@@ -53,7 +53,7 @@ type Linked = (PyGraph, PyTable, PyTable, usize, usize);
 
 /// Link entities of `records` that share identifier values.
 #[pyfunction]
-#[pyo3(name = "link_records", signature = (records, entity, identifiers, time=None, weighting="inverse_frequency", max_identifier_degree=Some(1000), window=None, threads=None))]
+#[pyo3(name = "link_records", signature = (records, entity, identifiers, time=None, weighting="inverse_frequency", max_identifier_degree=None, window=None, threads=None))]
 #[allow(clippy::too_many_arguments)]
 fn link_records_native(
     py: Python<'_>,
