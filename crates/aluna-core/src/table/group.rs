@@ -16,7 +16,7 @@ use rayon::prelude::*;
 
 use super::Column;
 use crate::error::{Error, Result};
-use crate::ids::{hash_key, IdMap, Key};
+use crate::ids::{hash_key, IdMap, Key, KeyKind};
 
 /// Rows hashed per unit of parallel work.
 const SPAN: usize = 1 << 15;
@@ -219,7 +219,8 @@ impl Column<'_> {
     /// # Ok::<(), aluna_core::Error>(())
     /// ```
     pub fn group_rows(&self) -> Result<Groups> {
-        self.key_kind()?;
+        // Integers are their own exact sort key; strings are hashed and checked.
+        let exact = self.key_kind()? == KeyKind::Int;
         let n = self.rows;
         if n >= u32::MAX as usize {
             return Err(Error::argument(
@@ -248,7 +249,15 @@ impl Column<'_> {
                 let view = &views[*c];
                 range
                     .clone()
-                    .filter_map(|i| view.key(i).map(|k| (hash_key(k), (starts[*c] + i) as u32)))
+                    .filter_map(|i| {
+                        view.key(i).map(|k| {
+                            let sort_key = match k {
+                                Key::Int(v) if exact => v as u64,
+                                _ => hash_key(k),
+                            };
+                            (sort_key, (starts[*c] + i) as u32)
+                        })
+                    })
                     .collect()
             })
             .collect();
@@ -270,6 +279,9 @@ impl Column<'_> {
             .into_par_iter()
             .map(|r| {
                 let rows = &pairs[bounds[r]..bounds[r + 1]];
+                if exact || rows.len() == 1 {
+                    return None;
+                }
                 let first = key_at(rows[0].1);
                 if rows.iter().all(|&(_, row)| key_at(row) == first) {
                     return None;
