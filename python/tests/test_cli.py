@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import polars as pl
-
 from aluna.cli import main
 
 
