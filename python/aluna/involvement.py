@@ -504,14 +504,14 @@ def _criteria(
     unit: str,
 ) -> tuple[pl.DataFrame, str]:
     if span_threshold is not None:
-        span_rule = f"first to last {unit} of its members spans at least {min_span}"
-        span_threshold_text = str(min_span)
+        span_threshold_text = _duration(min_span)
+        span_rule = f"first to last {unit} of its members spans at least {span_threshold_text}"
     elif min_span is None:
         span_rule = "not required (min_span=None)"
         span_threshold_text = "none"
     else:
         span_rule = "not assessable: no time column (the flag is null where it would decide)"
-        span_threshold_text = str(min_span)
+        span_threshold_text = _duration(min_span)
     serious_text = ", ".join(serious) if serious else "none"
     rows = [
         (
@@ -555,3 +555,11 @@ def _criteria(
         f"one serious {unit} (ICCS {serious_text}). Material benefit is not assessed."
     )
     return criteria, rule
+
+
+def _duration(value: Any) -> str:
+    """A threshold as people write it: ``180 days`` rather than ``180 days, 0:00:00``."""
+    if isinstance(value, dt.timedelta) and not value % dt.timedelta(days=1):
+        days = value.days
+        return f"{days} day" if days == 1 else f"{days} days"
+    return str(value)
