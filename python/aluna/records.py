@@ -151,7 +151,12 @@ def _window_units(frame: pl.DataFrame, time: str | None, window: Any) -> int | N
             return window.days
         unit = dtype.time_unit or "us"  # type: ignore[union-attr]
         micro = window // dt.timedelta(microseconds=1)
-        return {"ms": micro // 1000, "us": micro, "ns": micro * 1000}[unit] or 1
+        units = {"ms": micro // 1000, "us": micro, "ns": micro * 1000}[unit]
+        if units <= 0:
+            raise ArgumentError(
+                f"argument `window`: {window} is shorter than the time column's unit ({unit})"
+            )
+        return units
     # Any other dtype: let the core name it.
     return window if isinstance(window, int) else None
 

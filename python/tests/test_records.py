@@ -431,6 +431,14 @@ def test_window_needs_time_and_a_matching_type(records):
         aluna.link_records(records, identifiers=["phone"], time="seen", window=timedelta(hours=5))
 
 
+def test_window_shorter_than_the_time_unit():
+    recs = pl.DataFrame(
+        {"person_id": [1, 2], "phone": [5, 5], "at": [datetime(2024, 1, 1), datetime(2024, 1, 2)]}
+    ).with_columns(pl.col("at").dt.cast_time_unit("ms"))
+    with pytest.raises(ArgumentError, match=r"is shorter than the time column's unit \(ms\)"):
+        aluna.link_records(recs, identifiers=["phone"], time="at", window=timedelta(microseconds=5))
+
+
 def test_null_time_is_an_error(records):
     bad = records.with_columns(seen=pl.Series([date(2024, 1, 1), None, None], dtype=pl.Date))
     with pytest.raises(BadValueError, match=r"column `seen`, row 1: null where a time"):
