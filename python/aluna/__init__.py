@@ -7,18 +7,26 @@ aluna ships are synthetic; data about people that you bring stay pseudonymised, 
 personal data.
 """
 
-from aluna import datasets, exceptions, privacy, risk, synth
+from aluna import datasets, exceptions, exchange, iccs, privacy, risk, synth, temporal
 from aluna._native import __version__
 from aluna.exceptions import AlunaError
 from aluna.graph import CaseGraph
+from aluna.involvement import cross_crime_involvement
+from aluna.records import co_offending, link_records
 
 __all__ = [
     "AlunaError",
     "CaseGraph",
     "__version__",
+    "co_offending",
+    "cross_crime_involvement",
     "datasets",
     "exceptions",
+    "exchange",
+    "iccs",
+    "link_records",
     "privacy",
     "risk",
     "synth",
+    "temporal",
 ]

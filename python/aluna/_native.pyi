@@ -6,28 +6,36 @@ The documented API is the pure-Python package ``aluna``; these bindings are priv
 from typing import Any, final
 
 __all__ = [
-    "PSEUDONYM_PATTERN",
-    "CoxModel",
-    "Graph",
-    "PrivacyKey",
     "__version__",
     "brokerage_of",
     "chi2_sf",
+    "co_offending",
     "communities_of",
+    "CoxModel",
     "cumulative_incidence_table",
     "eligible_targets",
     "encode_for_linkage",
     "equivalence_classes_table",
     "fine_gray_fit",
+    "Graph",
+    "graph_from_observations",
+    "graph_observations",
     "group_summary_of",
     "key_players_of",
+    "layer_degree_table",
+    "layer_overlap_table",
+    "layer_summary_table",
     "link",
+    "link_records",
     "logistic_fit",
     "logistic_predict",
     "logrank_test",
     "modularity_of",
+    "multiplex_table",
     "noisy_counts",
     "one_to_one",
+    "PrivacyKey",
+    "PSEUDONYM_PATTERN",
     "pseudonymise",
     "rank_targets",
     "structural_holes",
@@ -187,6 +195,45 @@ def rank_targets(
     top: int | None = None,
     exclude_roles: list[str] = ...,
 ) -> Any: ...
+
+# ---------------------------------------------------------------------------- records
+
+def link_records(
+    records: Any,
+    entity: str,
+    identifiers: list[str],
+    time: str | None = None,
+    weighting: str = "inverse_frequency",
+    max_identifier_degree: int | None = None,
+    window: int | None = None,
+    threads: int | None = None,
+) -> tuple[Graph, Any, Any, int, int]: ...
+def co_offending(
+    participation: Any,
+    person: str,
+    case: str,
+    crime_type: str | None = None,
+    time: str | None = None,
+    threads: int | None = None,
+) -> tuple[Graph, tuple[int, int, int, int, int]]: ...
+def graph_observations(graph: Graph) -> Any: ...
+def graph_from_observations(
+    nodes: Any,
+    links: Any,
+    weight: str | None = None,
+    count: str | None = None,
+    link_type: str | None = None,
+    time: str | None = None,
+    until: str | None = None,
+    directed: bool = False,
+    multigraph: bool = False,
+    role: str | None = None,
+    link_type_levels: Any | None = None,
+) -> Graph: ...
+def layer_degree_table(graph: Graph, direction: str = "all") -> Any: ...
+def multiplex_table(graph: Graph, direction: str = "all") -> Any: ...
+def layer_summary_table(graph: Graph) -> Any: ...
+def layer_overlap_table(graph: Graph) -> Any: ...
 
 # ---------------------------------------------------------------------------- privacy
 

@@ -18,6 +18,7 @@ __all__ = [
     "DisclosureWarning",
     "DuplicateError",
     "EmptyInputError",
+    "HubValueWarning",
     "IdentifierWarning",
     "InputError",
     "InternalError",
@@ -99,3 +100,7 @@ class KeyWarning(AlunaWarning):
 
 class DisclosureWarning(AlunaWarning):
     """A table may still disclose individuals (e.g. a small cell that totals reveal)."""
+
+
+class HubValueWarning(AlunaWarning):
+    """Identifier values shared by very many entities were dropped while linking records."""

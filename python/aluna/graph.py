@@ -50,7 +50,7 @@ class CaseGraph:
     [('ann', 2), ('bo', 2), ('cy', 2)]
     """
 
-    __slots__ = ("_attributes", "_columns", "_graph")
+    __slots__ = ("_attributes", "_columns", "_graph", "_provenance")
 
     def __init__(self, *_args: object, **_kwargs: object) -> None:
         raise TypeError("build a CaseGraph with CaseGraph.from_edges(...)")
@@ -63,6 +63,7 @@ class CaseGraph:
         self._graph = graph
         self._columns = columns
         self._attributes = attributes
+        self._provenance: dict[str, Any] | None = None
         return self
 
     @classmethod
@@ -234,6 +235,7 @@ class CaseGraph:
         if per_link:
             renames["link_type"] = self._columns["link_type"]
             renames["time"] = self._columns["time"]
+            renames["until"] = self._columns.get("until")
         return frame.rename({k: v for k, v in renames.items() if v and k in frame.columns})
 
     # ---------------------------------------------------------------- measures
@@ -1035,6 +1037,288 @@ class CaseGraph:
             for k, v in facts.items()
         )
         return f"<div><strong>CaseGraph</strong> (pseudonymised ids)<table>{rows}</table></div>"
+
+    # ================================================================ from records: evidence,
+    # crime-type layers, time windows, exchange (aluna.records, aluna.temporal, aluna.exchange)
+
+    @property
+    def build_report(self) -> Any:
+        """How the graph was built from records: the :class:`aluna.records.LinkReport` of
+        :func:`aluna.link_records`, the :class:`aluna.records.CoOffendingReport` of
+        :func:`aluna.co_offending`, or ``None`` for graphs built otherwise (and for derived
+        graphs such as subgraphs)."""
+        provenance = self._provenance
+        return None if provenance is None else provenance.get("report")
+
+    def evidence(self) -> pl.DataFrame:
+        """The observations behind every link, as the graph stores them.
+
+        For :func:`aluna.link_records` graphs: one row per linked pair and identifier column,
+        with ``identifier``, ``shared_values``, the column's share of the ``weight`` and, when
+        timed, ``first_seen``/``last_seen``. For :func:`aluna.co_offending` graphs: one row per
+        pair and shared case, with its crime type and time. Otherwise one row per observed link
+        (or per linked pair when links carry neither type nor time).
+
+        Examples
+        --------
+        >>> import polars as pl, aluna
+        >>> rec = pl.DataFrame({"person_id": ["a", "b", "a", "b"], "phone": ["x", "x", None, None],
+        ...                     "card": [None, None, "k", "k"]})
+        >>> aluna.link_records(rec, identifiers=["phone", "card"], weighting="count").evidence().rows()
+        [('a', 'b', 1.0, 1, 'phone'), ('a', 'b', 1.0, 1, 'card')]
+        """  # noqa: E501
+        frame = to_polars(_native.graph_observations(self._graph))
+        built_by = (self._provenance or {}).get("built_by")
+        renames = {
+            "source": self._columns["source"],
+            "target": self._columns["target"],
+            "weight": self._columns["weight"],
+            "count": "shared_values" if built_by == "aluna.link_records" else "links",
+            "link_type": self._columns["link_type"],
+            "time": self._columns["time"],
+            "until": self._columns.get("until"),
+        }
+        return frame.rename({k: v for k, v in renames.items() if v and k in frame.columns})
+
+    def layers(self) -> pl.DataFrame:
+        """The graph's layers: one per link type (crime type, identifier column ...).
+
+        Returns
+        -------
+        polars.DataFrame
+            ``layer``, ``edges`` (pairs linked in it), ``links`` (its observations), ``nodes``
+            (nodes with a link in it), and ``label`` when every layer is an ICCS code
+            (:mod:`aluna.iccs`).
+
+        Examples
+        --------
+        >>> import polars as pl, aluna
+        >>> part = pl.DataFrame({"person_id": [1, 2, 1, 2, 3], "case_id": [7, 7, 8, 8, 8],
+        ...                      "crime": ["0302", "0302", "0601", "0601", "0601"]})
+        >>> aluna.co_offending(part, crime_type="crime").layers().rows()
+        [('0302', 1, 1, 2, 'Sexual exploitation'), ('0601', 3, 3, 3, 'Unlawful acts involving controlled drugs or precursors')]
+        """  # noqa: E501
+        from aluna import iccs
+
+        frame = to_polars(_native.layer_summary_table(self._graph))
+        layer = frame["layer"]
+        if layer.dtype == pl.String and layer.len() and layer.is_in(iccs.table()["code"]).all():
+            frame = frame.join(
+                iccs.table().select(layer="code", label="label"),
+                on="layer",
+                how="left",
+                maintain_order="left",
+            )
+        return frame
+
+    def layer(self, crime_type: Any) -> CaseGraph:
+        """The layer of one link type: the subgraph of its links over all nodes.
+
+        ``crime_type`` is a layer as stored, or, when layers are ICCS codes, an ICCS code, label
+        or alias (:func:`aluna.iccs.code`) whose layers are merged: ``layer("0302")`` or
+        ``layer("child sexual exploitation")`` keeps every layer coded beneath it.
+
+        Raises
+        ------
+        ArgumentError
+            No layer matches (the message lists the layers).
+
+        Examples
+        --------
+        >>> import polars as pl, aluna
+        >>> part = pl.DataFrame({"person_id": [1, 2, 1, 2, 3], "case_id": [7, 7, 8, 8, 8],
+        ...                      "crime": ["030221", "030221", "0601", "0601", "0601"]})
+        >>> g = aluna.co_offending(part, crime_type="crime")
+        >>> g.layer("child sexual exploitation").edges()["weight"].to_list()
+        [1.0]
+        """
+        from aluna import iccs
+
+        levels = to_polars(_native.layer_summary_table(self._graph))["layer"]
+        if crime_type in levels.to_list():
+            return self.subgraph(link_types=[crime_type])
+        if isinstance(crime_type, str) and levels.dtype == pl.String:
+            try:
+                prefix = iccs.code(crime_type)
+            except ArgumentError:
+                prefix = None
+            if prefix is not None:
+                chosen = levels.filter(levels.str.starts_with(prefix)).to_list()
+                if chosen:
+                    return self.subgraph(link_types=chosen)
+        shown = ", ".join(repr(v) for v in levels.to_list()[:20])
+        raise ArgumentError(
+            f"argument `crime_type`: no layer matches {crime_type!r}; the graph's layers are: "
+            f"{shown}"
+        )
+
+    def layer_overlap(self) -> pl.DataFrame:
+        r"""Edge overlap of every pair of layers.
+
+        :math:`J_{ab} = |E_a \cap E_b| / |E_a \cup E_b|`: the share of pairs linked in either
+        layer that are linked in both (Battiston, Nicosia & Latora 2014 [1]_ count the shared
+        edges). Do the drug and the sexual-exploitation co-offending networks link the same
+        pairs?
+
+        Returns
+        -------
+        polars.DataFrame
+            ``layer_a``, ``layer_b`` (every pair, ``layer_a`` first in layer order),
+            ``edges_a``, ``edges_b``, ``shared`` and ``jaccard`` (null when both are empty).
+
+        References
+        ----------
+        .. [1] Battiston, F., Nicosia, V. & Latora, V. (2014). Structural measures for
+           multiplex networks. Physical Review E 89, 032804.
+           https://doi.org/10.1103/PhysRevE.89.032804
+
+        Examples
+        --------
+        >>> import polars as pl, aluna
+        >>> part = pl.DataFrame({"person_id": [1, 2, 1, 2, 3], "case_id": [7, 7, 8, 8, 8],
+        ...                      "crime": ["0302", "0302", "0601", "0601", "0601"]})
+        >>> aluna.co_offending(part, crime_type="crime").layer_overlap().rows()
+        [('0302', '0601', 1, 3, 1, 0.3333333333333333)]
+        """
+        return to_polars(_native.layer_overlap_table(self._graph))
+
+    def layer_degree(self, *, direction: Direction = "all") -> pl.DataFrame:
+        """Degree of every node in every layer where it has links (long format).
+
+        Each value equals ``g.layer(l).degree()`` for that node.
+
+        Returns
+        -------
+        polars.DataFrame
+            ``node``, ``layer``, ``degree``.
+        """
+        return to_polars(_native.layer_degree_table(self._graph, direction))
+
+    def multiplex(self, *, direction: Direction = "all") -> pl.DataFrame:
+        r"""Multiplex degree and participation coefficient of every node.
+
+        With :math:`k_i^{[\alpha]}` the degree of node :math:`i` in layer :math:`\alpha` and
+        :math:`M` the number of layers, the overlapping degree is
+        :math:`o_i = \sum_\alpha k_i^{[\alpha]}` and the participation coefficient
+        :math:`P_i = \frac{M}{M-1}\left[1 - \sum_\alpha (k_i^{[\alpha]} / o_i)^2\right]`
+        (Battiston et al. 2014 [1]_): 0 when all of a node's links lie in one layer (a
+        specialist), 1 when spread evenly over all :math:`M` layers (a generalist).
+
+        Returns
+        -------
+        polars.DataFrame
+            ``node``, ``degree`` (in the merged graph), ``overlapping_degree``, ``layers`` (with
+            a link) and ``participation`` (null for nodes without links).
+
+        Raises
+        ------
+        NotDefinedError
+            The graph has fewer than two layers.
+        ArgumentError
+            The graph's links have no type.
+
+        References
+        ----------
+        .. [1] Battiston, F., Nicosia, V. & Latora, V. (2014). Structural measures for
+           multiplex networks. Physical Review E 89, 032804.
+           https://doi.org/10.1103/PhysRevE.89.032804
+
+        Examples
+        --------
+        >>> import polars as pl, aluna
+        >>> part = pl.DataFrame({"person_id": [1, 2, 1, 2, 3], "case_id": [7, 7, 8, 8, 8],
+        ...                      "crime": ["0302", "0302", "0601", "0601", "0601"]})
+        >>> aluna.co_offending(part, crime_type="crime").multiplex().rows()
+        [(1, 2, 3, 2, 0.8888888888888888), (2, 2, 3, 2, 0.8888888888888888), (3, 2, 2, 1, 0.0)]
+        """
+        table = to_polars(_native.multiplex_table(self._graph, direction))
+        merged = self.degree(direction=direction)["degree"]
+        return table.insert_column(1, merged)
+
+    def snapshots(self, freq: Any, *, start: Any = None, end: Any = None) -> Any:
+        """The graph cut into consecutive time windows of length ``freq``.
+
+        See :class:`aluna.temporal.Snapshots`: each window is the subgraph of the links seen in
+        it (a link seen over a span counts in every window the span overlaps), over all nodes,
+        and groups can be followed across windows with ``.persistence(partition)``.
+
+        Parameters
+        ----------
+        freq
+            Window length: a polars duration (``"1mo"``, ``"2w"``, ``"1y"``) or a
+            ``datetime.timedelta`` for date and datetime times, a positive integer for integer
+            times.
+        start, end
+            First window start and last window end (defaults: the first time, truncated to
+            ``freq``, and just after the last time).
+
+        Examples
+        --------
+        >>> import polars as pl, aluna
+        >>> part = pl.DataFrame({"person_id": [1, 2, 2, 3], "case_id": [7, 7, 8, 8],
+        ...                      "year": [2020, 2020, 2022, 2022]})
+        >>> snaps = aluna.co_offending(part, time="year").snapshots(1)
+        >>> snaps.windows.select("start", "edges").rows()
+        [(2020, 1), (2021, 0), (2022, 1)]
+        """
+        from aluna.temporal import Snapshots
+
+        return Snapshots(self, freq, start=start, end=end)
+
+    def write_parquet(
+        self,
+        path: Any,
+        *,
+        key_fingerprint: str | None = None,
+        suppression: Any = None,
+        provenance: dict[str, Any] | None = None,
+    ) -> None:
+        """Write the graph in aluna's versioned Parquet exchange layout (``docs/exchange.md``).
+
+        One file: a row per node, then a row per stored link observation, and the file's
+        metadata (schema version, the pseudonymisation key's fingerprint, the suppression
+        applied, provenance). :meth:`read_parquet` reads it back exactly.
+
+        Parameters
+        ----------
+        path
+            The file to write.
+        key_fingerprint
+            Fingerprint of the key the ids were pseudonymised with (e.g.
+            ``aluna.privacy.Key.fingerprint``), so the receiver can tell whether two files can
+            be linked. Never the key itself.
+        suppression
+            What disclosure control was applied (a string or a JSON-serialisable mapping);
+            ``None`` records that none was.
+        provenance
+            Extra JSON-serialisable facts: source system, extraction date, legal basis ...
+
+        Examples
+        --------
+        >>> import polars as pl, aluna, tempfile, pathlib
+        >>> g = aluna.CaseGraph.from_edges(pl.DataFrame({"source": ["a"], "target": ["b"]}))
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "graph.parquet"
+        >>> g.write_parquet(path, key_fingerprint="sha256:1f2e")
+        >>> aluna.CaseGraph.read_parquet(path).edges().rows()
+        [('a', 'b', 1)]
+        """
+        from aluna.exchange import write_graph
+
+        write_graph(
+            self,
+            path,
+            key_fingerprint=key_fingerprint,
+            suppression=suppression,
+            provenance=provenance,
+        )
+
+    @classmethod
+    def read_parquet(cls, path: Any) -> CaseGraph:
+        """Read a graph written by :meth:`write_parquet` (see :func:`aluna.exchange.read_graph`
+        for the file's metadata)."""
+        from aluna.exchange import read_graph
+
+        return read_graph(path).graph
 
     # ---------------------------------------------------------------- helpers
 

@@ -53,6 +53,11 @@ impl KeyKind {
 
 struct Hashing;
 
+/// The fixed-seed hash [`IdMap`] uses, for code that groups keys without a map.
+pub(crate) fn hash_key(key: Key<'_>) -> u64 {
+    Hashing::hash(key)
+}
+
 impl Hashing {
     /// A fixed-seed hash: the same in every process, so performance is reproducible too.
     fn hash(key: Key<'_>) -> u64 {

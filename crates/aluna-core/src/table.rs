@@ -17,6 +17,9 @@ use std::sync::Arc;
 use crate::error::{Error, Result};
 use crate::ids::{IdMap, Key, KeyKind};
 
+mod group;
+pub use group::Groups;
+
 /// A table: a schema and its record batches (chunks).
 #[derive(Debug, Clone)]
 pub struct Table {

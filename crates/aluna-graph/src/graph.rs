@@ -24,8 +24,12 @@ pub struct EdgeRows {
     pub count: Option<Vec<u32>>,
     /// Link-type code per row.
     pub link_type: Option<Vec<u32>>,
-    /// Time per row.
+    /// Time per row (when the link was first seen).
     pub time: Option<Vec<i64>>,
+    /// Last time per row (inclusive): with it a row stands for a link seen over the span
+    /// `[time, until]`, e.g. the first and last co-occurrence behind a shared identifier.
+    /// Needs `time`; `until >= time` on every row.
+    pub until: Option<Vec<i64>>,
 }
 
 impl EdgeRows {
@@ -60,6 +64,8 @@ pub(crate) struct Events {
     pub(crate) count: Option<Vec<u32>>,
     pub(crate) link_type: Option<Vec<u32>>,
     pub(crate) time: Option<Vec<i64>>,
+    /// Last time of each observation, when observations are spans.
+    pub(crate) until: Option<Vec<i64>>,
 }
 
 /// A case-link graph in compact storage: nodes are persons or cases keyed by the user's ids,
@@ -120,9 +126,23 @@ impl CaseGraph {
                 && rows.weight.as_ref().is_none_or(|w| w.len() == m)
                 && rows.count.as_ref().is_none_or(|c| c.len() == m)
                 && rows.link_type.as_ref().is_none_or(|c| c.len() == m)
-                && rows.time.as_ref().is_none_or(|t| t.len() == m),
+                && rows.time.as_ref().is_none_or(|t| t.len() == m)
+                && rows.until.as_ref().is_none_or(|u| u.len() == m),
             Error::argument("edges", "edge columns differ in length")
         );
+        if let Some(until) = &rows.until {
+            let time = rows.time.as_ref().ok_or_else(|| {
+                Error::argument("until", "link spans need a start time (`time`) too")
+            })?;
+            if let Some(row) = (0..m).find(|&i| until[i] < time[i]) {
+                return Err(Error::bad_value(
+                    "until",
+                    row,
+                    "a last time at or after the first time",
+                    format!("{} before {}", until[row], time[row]),
+                ));
+            }
+        }
         ensure!(
             rows.source
                 .iter()
@@ -195,6 +215,10 @@ impl CaseGraph {
                 .time
                 .as_ref()
                 .map(|t| order.iter().map(|&i| t[i as usize]).collect()),
+            until: rows
+                .until
+                .as_ref()
+                .map(|u| order.iter().map(|&i| u[i as usize]).collect()),
         });
         let (out, incoming, first_edge) = if directed {
             (
@@ -440,6 +464,7 @@ impl CaseGraph {
                     count: ev.count.clone(),
                     link_type: ev.link_type.clone(),
                     time: ev.time.clone(),
+                    until: ev.until.clone(),
                 }
             }
             None => EdgeRows {
@@ -449,6 +474,7 @@ impl CaseGraph {
                 count: self.count.clone(),
                 link_type: None,
                 time: None,
+                until: None,
             },
         }
     }
@@ -467,13 +493,25 @@ impl CaseGraph {
         t
     }
 
-    /// First and last time an edge was seen, if links are timed.
+    /// First and last time an edge was seen, if links are timed (the last is the latest
+    /// `until` when links are spans).
     pub fn edge_time_span(&self, e: usize) -> Option<(i64, i64)> {
         let ev = self.events.as_ref()?;
         let times = ev.time.as_ref()?;
-        let span = &times[ev.offsets[e] as usize..ev.offsets[e + 1] as usize];
+        let range = ev.offsets[e] as usize..ev.offsets[e + 1] as usize;
+        let span = &times[range.clone()];
         // Events of an edge are sorted by time.
-        Some((*span.first()?, *span.last()?))
+        let first = *span.first()?;
+        let last = match &ev.until {
+            Some(until) => until[range].iter().copied().max()?,
+            None => *span.last()?,
+        };
+        Some((first, last))
+    }
+
+    /// Whether links are spans `[time, until]` rather than instants.
+    pub fn has_spans(&self) -> bool {
+        self.events.as_ref().is_some_and(|ev| ev.until.is_some())
     }
 
     /// Approximate heap bytes held by the structure (adjacency, edges, attributes, ids).
@@ -484,6 +522,7 @@ impl CaseGraph {
                 + ev.count.as_ref().map_or(0, |v| v.capacity() * 4)
                 + ev.link_type.as_ref().map_or(0, |v| v.capacity() * 4)
                 + ev.time.as_ref().map_or(0, |v| v.capacity() * 8)
+                + ev.until.as_ref().map_or(0, |v| v.capacity() * 8)
         });
         self.out.heap_bytes()
             + self.incoming.as_ref().map_or(0, Csr::heap_bytes)

@@ -11,6 +11,8 @@ mod csr;
 mod degree;
 mod graph;
 mod key_players;
+mod layers;
+mod records;
 mod role;
 mod structural_holes;
 mod subgraph;
@@ -28,9 +30,16 @@ pub use degree::{degree, strength, Direction};
 pub use graph::{CaseGraph, EdgeRows, GraphOptions};
 pub use key_players::{
     key_players, KeyPlayerMove, KeyPlayerObjective, KeyPlayerOptions, KeyPlayerStep, KeyPlayers,
+pub use layers::{
+    layer_degrees, layer_overlap, layer_summary, LayerDegrees, LayerOverlap, LayerSummary,
+};
+pub use records::{
+    co_offending, link_records, CoOffendingReport, DroppedValue, IdentifierReport, LinkColumns,
+    LinkOptions, LinkReport, ParticipationColumns, Weighting,
 };
 pub use role::Role;
 pub use structural_holes::{constraint, effective_size, StructuralHoleOptions};
 pub use subgraph::SubgraphFilter;
 pub use tables::{read_roles, EdgeColumns, NodeColumns};
 pub use targets::TargetFilter;
+pub use tables::{read_roles, EdgeColumns, NodeColumns, ObservationColumns};

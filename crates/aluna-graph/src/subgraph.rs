@@ -22,7 +22,8 @@ impl CaseGraph {
     /// The graph restricted to some nodes, link types and a time window.
     ///
     /// Links are filtered one observation at a time (an edge seen in March and in June keeps only
-    /// its March links in a March window) and merged again. Without `nodes`, every node is kept,
+    /// its March links in a March window) and merged again; a link seen over a span
+    /// `[time, until]` is kept whole when the span overlaps the window. Without `nodes`, every node is kept,
     /// isolated or not, so snapshots of one graph share their node set.
     pub fn subgraph(&self, filter: &SubgraphFilter) -> Result<CaseGraph> {
         let rows = self.edge_rows();
@@ -94,7 +95,9 @@ impl CaseGraph {
                 }
             }
             if let Some(t) = &rows.time {
-                if filter.start.is_some_and(|s| t[i] < s) || filter.end.is_some_and(|e| t[i] >= e) {
+                // A span [time, until] is kept when it overlaps the window.
+                let last = rows.until.as_ref().map_or(t[i], |u| u[i]);
+                if filter.start.is_some_and(|s| last < s) || filter.end.is_some_and(|e| t[i] >= e) {
                     return false;
                 }
             }
@@ -116,6 +119,10 @@ impl CaseGraph {
                 .time
                 .as_ref()
                 .map(|t| kept.iter().map(|&i| t[i]).collect()),
+            until: rows
+                .until
+                .as_ref()
+                .map(|u| kept.iter().map(|&i| u[i]).collect()),
         };
         CaseGraph::build(
             nodes,

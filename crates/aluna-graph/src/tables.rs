@@ -33,6 +33,20 @@ impl Default for EdgeColumns<'_> {
     }
 }
 
+/// Columns of an edge table that say how many observations a row stands for and until when
+/// it was seen: the extra columns of a graph's own observation table (see
+/// [`CaseGraph::from_observations`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ObservationColumns<'a> {
+    /// Observations per row (an integer of at least 1; 1 when absent).
+    pub count: Option<&'a str>,
+    /// Last time each row's link was seen (inclusive; at or after the `time` column).
+    pub until: Option<&'a str>,
+    /// The link-type levels in their order (a table and its column), interned before the
+    /// link-type column so that a graph's level order survives a round trip.
+    pub link_type_levels: Option<(&'a Table, &'a str)>,
+}
+
 /// Which columns of a node table hold the id and the role.
 #[derive(Debug, Clone, Copy)]
 pub struct NodeColumns<'a> {
@@ -100,6 +114,27 @@ impl CaseGraph {
     pub fn from_tables(
         edges: &Table,
         columns: &EdgeColumns<'_>,
+        nodes: Option<(&Table, &NodeColumns<'_>)>,
+        options: GraphOptions,
+    ) -> Result<CaseGraph> {
+        Self::from_observations(
+            edges,
+            columns,
+            &ObservationColumns::default(),
+            nodes,
+            options,
+        )
+    }
+
+    /// Build a graph from an observation table whose rows may stand for several observations
+    /// (`count`) and for spans of time (`until`), as a graph's own
+    /// [`CaseGraph::edge_rows`] are: the inverse of writing them out, so graphs round-trip.
+    /// Otherwise as [`CaseGraph::from_tables`]; a count below 1 or a fraction, and an `until`
+    /// before the row's time, are errors naming the row.
+    pub fn from_observations(
+        edges: &Table,
+        columns: &EdgeColumns<'_>,
+        extra: &ObservationColumns<'_>,
         nodes: Option<(&Table, &NodeColumns<'_>)>,
         options: GraphOptions,
     ) -> Result<CaseGraph> {
@@ -175,7 +210,46 @@ impl CaseGraph {
             .transpose()?;
         let (link_types, link_type) = match columns.link_type {
             Some(c) => {
-                let (levels, codes) = edges.column(c)?.categories("a link type")?;
+                let col = edges.column(c)?;
+                let mut levels = IdMap::new(col.key_kind()?);
+                if let Some((table, name)) = extra.link_type_levels {
+                    let given = table.column(name)?;
+                    ensure!(
+                        given.key_kind()? == levels.kind(),
+                        Error::WrongType {
+                            column: name.to_string(),
+                            expected: "link types of the same kind as the link-type column",
+                            found: given.data_type().to_string(),
+                        }
+                    );
+                    given.for_each_key(|row, key| {
+                        let key = key.ok_or_else(|| Error::NullValue {
+                            column: name.to_string(),
+                            row,
+                            expected: "a link type",
+                        })?;
+                        let before = levels.len();
+                        if (levels.intern(key)? as usize) < before {
+                            return Err(Error::Duplicate {
+                                column: name.to_string(),
+                                row,
+                                first_row: levels.get(key).map_or(0, |i| i as usize),
+                                value: key.to_string(),
+                            });
+                        }
+                        Ok(())
+                    })?;
+                }
+                let mut codes = Vec::with_capacity(m);
+                col.for_each_key(|row, key| {
+                    let key = key.ok_or_else(|| Error::NullValue {
+                        column: c.to_string(),
+                        row,
+                        expected: "a link type",
+                    })?;
+                    codes.push(levels.intern(key)?);
+                    Ok(())
+                })?;
                 (Some(levels), Some(codes))
             }
             None => (None, None),
@@ -187,6 +261,43 @@ impl CaseGraph {
             }
             None => (None, None),
         };
+        let count = extra
+            .count
+            .map(|c| -> Result<Vec<u32>> {
+                let col = edges.column(c)?;
+                let values = col.f64_values("an observation count")?;
+                values
+                    .iter()
+                    .enumerate()
+                    .map(|(row, &v)| {
+                        if v.fract() == 0.0 && (1.0..=f64::from(u32::MAX)).contains(&v) {
+                            Ok(v as u32)
+                        } else {
+                            Err(Error::bad_value(c, row, "a whole number of at least 1", v))
+                        }
+                    })
+                    .collect()
+            })
+            .transpose()?;
+        let until = match extra.until {
+            Some(c) => {
+                ensure!(
+                    columns.time.is_some(),
+                    Error::argument("until", "link spans need a start time column (`time`) too")
+                );
+                let (kind, values) = edges.column(c)?.time_values("a last time")?;
+                ensure!(
+                    Some(&kind) == time_kind.as_ref(),
+                    Error::WrongType {
+                        column: c.to_string(),
+                        expected: "the same time type as the time column",
+                        found: edges.column(c)?.data_type().to_string(),
+                    }
+                );
+                Some(values)
+            }
+            None => None,
+        };
         // Roles cover the node table; nodes first seen in the edge table have unknown roles.
         let roles = roles.map(|mut r: Vec<Role>| {
             r.resize(ids.len(), Role::Unknown);
@@ -196,9 +307,10 @@ impl CaseGraph {
             source,
             target,
             weight,
-            count: None,
+            count,
             link_type,
             time,
+            until,
         };
         CaseGraph::build(ids, rows, link_types, time_kind, options)?.with_roles(roles)
     }

@@ -124,6 +124,7 @@ fn subgraph_by_time_filters_observations() {
         count: None,
         link_type: Some(vec![0, 1, 1]),
         time: Some(vec![10, 20, 30]),
+        until: None,
     };
     let g = CaseGraph::build(
         ids,
@@ -223,4 +224,58 @@ proptest! {
             }
         }
     }
+}
+
+#[test]
+fn spans_keep_first_and_last_seen_and_overlap_windows() {
+    let mut ids = IdMap::new_int();
+    for v in 0..3 {
+        ids.intern(Key::Int(v)).unwrap();
+    }
+    let rows = EdgeRows {
+        source: vec![0, 1],
+        target: vec![1, 2],
+        count: Some(vec![3, 1]),
+        time: Some(vec![10, 40]),
+        until: Some(vec![30, 40]),
+        ..Default::default()
+    };
+    let g = CaseGraph::build(
+        ids.clone(),
+        rows.clone(),
+        None,
+        Some(TimeKind::Integer),
+        GraphOptions::default(),
+    )
+    .unwrap();
+    assert!(g.has_spans());
+    assert_eq!(g.edge_time_span(0), Some((10, 30)));
+    assert_eq!(g.multiplicities().collect::<Vec<_>>(), vec![3, 1]);
+    let back = g.edge_rows();
+    assert_eq!(back.until, rows.until);
+    assert_eq!(back.count, rows.count);
+    // [20, 35) overlaps the span [10, 30] of the first link only.
+    let window = g
+        .subgraph(&SubgraphFilter {
+            start: Some(20),
+            end: Some(35),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(window.number_of_edges(), 1);
+    assert_eq!(window.edge_time_span(0), Some((10, 30)));
+    // A span ending before it starts is refused, naming the row.
+    let bad = EdgeRows {
+        until: Some(vec![5, 40]),
+        ..rows
+    };
+    let err = CaseGraph::build(
+        ids,
+        bad,
+        None,
+        Some(TimeKind::Integer),
+        GraphOptions::default(),
+    )
+    .unwrap_err();
+    assert!(matches!(err, Error::BadValue { row: 0, .. }));
 }

@@ -251,6 +251,9 @@ impl PyGraph {
                 if let (Some(t), Some(kind)) = (rows.time, g.time_kind()) {
                     columns.push(("time", kind.to_arrow(t)?));
                 }
+                if let (Some(u), Some(kind)) = (rows.until, g.time_kind()) {
+                    columns.push(("until", kind.to_arrow(u)?));
+                }
                 return Ok(columns);
             }
             let (source, target): (Vec<u32>, Vec<u32>) = g.edges().map(|(_, a, b)| (a, b)).unzip();

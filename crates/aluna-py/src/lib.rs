@@ -9,6 +9,7 @@ mod errors;
 mod graph;
 mod groups;
 mod privacy;
+mod records;
 mod run;
 mod stats;
 mod synth;
@@ -21,6 +22,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<graph::PyGraph>()?;
     groups::register(m)?;
     privacy::register(m)?;
+    records::register(m)?;
     stats::register(m)?;
     synth::register(m)?;
     Ok(())
