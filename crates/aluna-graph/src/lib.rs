@@ -30,6 +30,7 @@ pub use degree::{degree, strength, Direction};
 pub use graph::{CaseGraph, EdgeRows, GraphOptions};
 pub use key_players::{
     key_players, KeyPlayerMove, KeyPlayerObjective, KeyPlayerOptions, KeyPlayerStep, KeyPlayers,
+};
 pub use layers::{
     layer_degrees, layer_overlap, layer_summary, LayerDegrees, LayerOverlap, LayerSummary,
 };
@@ -40,6 +41,5 @@ pub use records::{
 pub use role::Role;
 pub use structural_holes::{constraint, effective_size, StructuralHoleOptions};
 pub use subgraph::SubgraphFilter;
-pub use tables::{read_roles, EdgeColumns, NodeColumns};
-pub use targets::TargetFilter;
 pub use tables::{read_roles, EdgeColumns, NodeColumns, ObservationColumns};
+pub use targets::TargetFilter;
