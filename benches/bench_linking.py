@@ -15,10 +15,11 @@ from __future__ import annotations
 import resource
 import time
 
-import aluna
 import networkx as nx
 import numpy as np
 import polars as pl
+
+import aluna
 
 if __package__:
     from .harness import Case, median_seconds

@@ -6,12 +6,13 @@ import json
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-import aluna
 import polars as pl
 import pytest
-from aluna.exceptions import ArgumentError, BadValueError, ColumnError, IdentifierWarning
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+import aluna
+from aluna.exceptions import ArgumentError, BadValueError, ColumnError, IdentifierWarning
 
 ROLES = ["offender", "suspect", "victim", "witness", "unknown"]
 

@@ -6,11 +6,12 @@ import math
 import random
 from datetime import date, timedelta
 
-import aluna
 import polars as pl
 import pytest
-from aluna.exceptions import ArgumentError, ColumnError, DuplicateError
 from polars.testing import assert_frame_equal
+
+import aluna
+from aluna.exceptions import ArgumentError, ColumnError, DuplicateError
 
 CRIMES = ["030221", "030222", "0601", "0701", "0204", "0401"]
 

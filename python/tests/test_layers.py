@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import random
 
-import aluna
 import networkx as nx
 import polars as pl
 import pytest
-from aluna.exceptions import ArgumentError, BadValueError, ColumnError, NotDefinedError
 from polars.testing import assert_frame_equal
+
+import aluna
+from aluna.exceptions import ArgumentError, BadValueError, ColumnError, NotDefinedError
 
 LAYERS = ["030221", "0601", "0701", "0204"]
 

@@ -7,10 +7,13 @@ import random
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 
-import aluna
 import networkx as nx
 import polars as pl
 import pytest
+from networkx.algorithms import bipartite
+from polars.testing import assert_frame_equal
+
+import aluna
 from aluna.exceptions import (
     ArgumentError,
     BadValueError,
@@ -18,8 +21,6 @@ from aluna.exceptions import (
     EmptyInputError,
     HubValueWarning,
 )
-from networkx.algorithms import bipartite
-from polars.testing import assert_frame_equal
 
 # ---------------------------------------------------------------------------- generators
 

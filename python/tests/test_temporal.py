@@ -5,9 +5,10 @@ from __future__ import annotations
 import random
 from datetime import date, datetime, timedelta, timezone
 
-import aluna
 import polars as pl
 import pytest
+
+import aluna
 from aluna.exceptions import ArgumentError, ColumnError, DuplicateError
 
 
