@@ -25,6 +25,10 @@ def arrow_table(data: Any, *, what: str) -> ArrowStreamExportable:
     """
     if isinstance(data, pl.LazyFrame):
         data = data.collect()
+    if isinstance(data, pl.DataFrame) and pl.Null in data.schema.dtypes():
+        # polars exports all-null columns with a buffer that Arrow's C interface refuses; as
+        # integers they read as nulls, so the usual error names the column and the row.
+        data = data.with_columns(pl.col(pl.Null).cast(pl.Int64))
     if hasattr(data, "__arrow_c_stream__"):
         return data  # type: ignore[no-any-return]
     if isinstance(data, Mapping):

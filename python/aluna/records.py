@@ -108,11 +108,7 @@ class CoOffendingReport:
 
 
 def _frame(data: Any, what: str) -> pl.DataFrame:
-    frame = data if isinstance(data, pl.DataFrame) else pl.DataFrame(arrow_table(data, what=what))
-    # An all-null column has polars' Null type, which does not cross the Arrow C interface
-    # here; as strings it reads as what it is, a column of nulls.
-    nulls = [name for name, dtype in frame.schema.items() if dtype == pl.Null]
-    return frame.with_columns(pl.col(nulls).cast(pl.String)) if nulls else frame
+    return pl.DataFrame(arrow_table(data, what=what))
 
 
 def _window_units(frame: pl.DataFrame, time: str | None, window: Any) -> int | None:

@@ -143,3 +143,9 @@ def test_boolean_ids_are_refused():
 def test_pandas_object_strings():
     frame = pd.DataFrame({"source": ["a", "b"], "target": ["b", "c"]})
     assert aluna.CaseGraph.from_edges(frame).number_of_edges() == 2
+
+
+def test_all_null_polars_columns_name_the_row():
+    edges = pl.DataFrame({"source": ["a", "b"], "target": ["b", "c"], "w": [None, None]})
+    with pytest.raises(aluna.exceptions.BadValueError, match="column `w`, row 0: null"):
+        aluna.CaseGraph.from_edges(edges, weight="w")
