@@ -30,6 +30,26 @@ from aluna._design import (
     interaction,
     spline,
 )
+from aluna._evaluation import (
+    AreaUnderCurve,
+    BootstrapValidation,
+    BrierScore,
+    Calibration,
+    Concordance,
+    CrossValidation,
+    Recalibrated,
+    bootstrap_validation,
+    brier_score,
+    calibration,
+    concordance_index,
+    cross_validate,
+    recalibrate,
+    roc_auc,
+    roc_curve,
+    time_dependent_auc,
+    time_dependent_brier,
+)
+from aluna._fairness import FairnessAudit, SmallGroupWarning, fairness_audit
 from aluna._interop import to_polars
 from aluna._survival_args import as_frame, model_frame, survival_args
 from aluna.exceptions import (
@@ -41,25 +61,45 @@ from aluna.exceptions import (
 )
 
 __all__ = [
+    "AreaUnderCurve",
+    "BootstrapValidation",
+    "BrierScore",
+    "Calibration",
+    "Concordance",
     "CoxPH",
+    "CrossValidation",
     "CumulativeHazard",
     "CumulativeIncidence",
     "EventsPerVariableWarning",
+    "FairnessAudit",
     "FineGray",
     "LogRankTest",
     "LogisticRegression",
     "MeanCumulativeFunction",
+    "Recalibrated",
     "RecurrentCox",
     "SeparationWarning",
+    "SmallGroupWarning",
     "SurvivalCurve",
+    "bootstrap_validation",
+    "brier_score",
+    "calibration",
     "categorical",
+    "concordance_index",
+    "cross_validate",
     "cumulative_incidence",
+    "fairness_audit",
     "interaction",
     "kaplan_meier",
     "logrank",
     "mean_cumulative_function",
     "nelson_aalen",
+    "recalibrate",
+    "roc_auc",
+    "roc_curve",
     "spline",
+    "time_dependent_auc",
+    "time_dependent_brier",
 ]
 
 

@@ -6,6 +6,7 @@
 
 mod convert;
 mod errors;
+mod evaluation;
 mod graph;
 mod groups;
 mod privacy;
@@ -22,6 +23,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     groups::register(m)?;
     privacy::register(m)?;
     stats::register(m)?;
+    evaluation::register(m)?;
     synth::register(m)?;
     Ok(())
 }
