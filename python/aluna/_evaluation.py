@@ -1159,6 +1159,26 @@ def _outcome_columns(model: Any, fit: dict[str, Any]) -> tuple[str, ...]:
     return (fit["duration"], fit["event"])
 
 
+def _complete(model: Any, frame: pl.DataFrame, fit: dict[str, Any]) -> pl.DataFrame:
+    """With ``missing="drop"``, the rows complete in every column the fit uses (so that
+    resampling and prediction see the rows the model sees); otherwise ``frame``."""
+    if getattr(model, "missing", "error") != "drop":
+        return frame
+    from aluna import _design
+
+    used = [
+        c
+        for spec in fit.get("covariates", ())
+        for c in _design._sources(_design._as_term(spec, frame))
+    ]
+    used += [
+        fit[k]
+        for k in ("outcome", "duration", "event", "entry", "strata", "weights", "cluster", "id")
+        if fit.get(k) is not None
+    ]
+    return frame.drop_nulls(list(dict.fromkeys(used)))
+
+
 def _measures(
     model: Any, df: pl.DataFrame, fit: dict[str, Any], lp: np.ndarray
 ) -> dict[str, float]:
@@ -1312,8 +1332,10 @@ def cross_validate(
     if isinstance(folds, bool) or not isinstance(folds, int) or folds < 2:
         raise ArgumentError(f"folds: expected an integer of at least 2, got {folds!r}")
     seed = _check_seed(seed)
-    frame = as_frame(df, what="cross_validate")
     columns = _outcome_columns(model, fit)
+    frame = _complete(
+        model, as_frame(df, what="cross_validate").with_row_index("__aluna_position"), fit
+    )
     for c in columns:
         if c not in frame.columns:
             raise ColumnError(f"column `{c}` not found; the table has: {', '.join(frame.columns)}")
@@ -1351,7 +1373,11 @@ def cross_validate(
             | _measures(model, test, fit, lp_k)
         )
     predictions = pl.DataFrame(
-        {"row": np.arange(frame.height), "fold": ids, "linear_predictor": lp}
+        {
+            "row": frame["__aluna_position"].cast(pl.Int64),
+            "fold": ids,
+            "linear_predictor": lp,
+        }
     )
     if kind == "logistic":
         predictions = predictions.with_columns(probability=pl.Series(_expit(lp)))
@@ -1490,8 +1516,8 @@ def bootstrap_validation(
     _kind(model)
     replicates = _check_replicates(replicates)
     seed = _check_seed(seed)
-    frame = as_frame(df, what="bootstrap_validation")
     _outcome_columns(model, fit)
+    frame = _complete(model, as_frame(df, what="bootstrap_validation"), fit)
     full = _clone(model).fit(frame, **fit)
     apparent = _measures(model, frame, fit, _linear_predictor(full, frame))
     optimism: list[dict[str, float]] = []
