@@ -796,6 +796,7 @@ pub fn time_dependent_brier(
     let n = time.len() as f64;
     let mut out = Vec::with_capacity(m);
     for (k, &t) in times.iter().enumerate() {
+        let g_t = censoring.positive_at(t)?;
         ensure!(
             time.iter().any(|&s| s > t),
             Error::NotDefined {
@@ -803,7 +804,6 @@ pub fn time_dependent_brier(
                 reason: format!("no one is followed beyond time {t}")
             }
         );
-        let g_t = censoring.positive_at(t)?;
         let mut sum = 0.0;
         for i in 0..time.len() {
             let s = survival[i * m + k];
