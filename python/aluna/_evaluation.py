@@ -521,7 +521,14 @@ def concordance_index(
     frame = _select(df, [duration, event, score, strata], what="concordance_index")
     strata_col = None
     if strata is not None:
-        codes = frame.get_column(strata).rank("dense").cast(pl.Int64) - 1
+        values = frame.get_column(strata)
+        if values.null_count():
+            row = int(values.is_null().arg_max() or 0)
+            raise BadValueError(f"column `{strata}`, row {row}: null stratum")
+        levels = values.cast(pl.String).unique().sort()
+        codes = values.cast(pl.String).replace_strict(
+            levels, list(range(levels.len())), return_dtype=pl.Int64
+        )
         frame = frame.with_columns(codes.alias("__aluna_stratum"))
         strata_col = "__aluna_stratum"
     cens = None
