@@ -391,6 +391,87 @@ class CoxModel:
     def zph(self, terms: list[list[int]]) -> list[tuple[float, int, float]]: ...
     def score_residuals(self) -> list[list[float]]: ...
 
+# ---------------------------------------------------------------------------- evaluation
+
+__all__ += [
+    "bootstrap_rows",
+    "calibration_in_the_large",
+    "concordance_bootstrap",
+    "concordance_counts",
+    "fairness_counts",
+    "lowess_at",
+    "roc_auc_bootstrap",
+    "roc_auc_delong",
+    "roc_curve_table",
+    "time_dependent_auc_values",
+    "time_dependent_brier_values",
+]
+
+def roc_auc_delong(
+    frame: Any, outcome: str, score: str
+) -> tuple[float, float | None, int, int]: ...
+def roc_curve_table(frame: Any, outcome: str, score: str, weights: str | None = None) -> Any: ...
+def roc_auc_bootstrap(
+    frame: Any,
+    outcome: str,
+    score: str,
+    replicates: int,
+    seed: int,
+    stratified: bool = True,
+    threads: int | None = None,
+) -> list[float]: ...
+def concordance_counts(
+    frame: Any,
+    duration: str,
+    event: str,
+    score: str,
+    strata: str | None = None,
+    method: str = "harrell",
+    tau: float | None = None,
+    censoring: Any = None,
+) -> tuple[float, float, float, float, float]: ...
+def concordance_bootstrap(
+    frame: Any,
+    duration: str,
+    event: str,
+    score: str,
+    replicates: int,
+    seed: int,
+    strata: str | None = None,
+    threads: int | None = None,
+) -> list[float]: ...
+def time_dependent_auc_values(
+    frame: Any,
+    duration: str,
+    event: str,
+    score: str,
+    times: list[float],
+    censoring: Any = None,
+) -> list[float]: ...
+def time_dependent_brier_values(
+    frame: Any,
+    duration: str,
+    event: str,
+    survival: list[str],
+    times: list[float],
+    censoring: Any = None,
+) -> list[float]: ...
+def calibration_in_the_large(frame: Any, outcome: str, offset: str) -> tuple[float, float]: ...
+def lowess_at(frame: Any, x: str, y: str, frac: float, at: list[float]) -> list[float | None]: ...
+def bootstrap_rows(
+    n: int, seed: int, replicate: int, strata: list[int] | None = None
+) -> list[int]: ...
+def fairness_counts(
+    frame: Any,
+    outcome: str,
+    predicted: str,
+    group: str,
+    score: str | None = None,
+    replicates: int = 0,
+    seed: int = 0,
+    threads: int | None = None,
+) -> tuple[list[list[float | None]], list[list[list[float | None]]]]: ...
+
 # ---------------------------------------------------------------------------- synth
 
 __all__ += [

@@ -30,7 +30,29 @@ from aluna._design import (
     interaction,
     spline,
 )
+from aluna._evaluation import (
+    AreaUnderCurve,
+    BootstrapValidation,
+    BrierScore,
+    Calibration,
+    Concordance,
+    CrossValidation,
+    Recalibrated,
+    bootstrap_validation,
+    brier_score,
+    calibration,
+    concordance_index,
+    cross_validate,
+    recalibrate,
+    roc_auc,
+    roc_curve,
+    time_dependent_auc,
+    time_dependent_brier,
+)
+from aluna._fairness import FairnessAudit, SmallGroupWarning, fairness_audit
 from aluna._interop import to_polars
+from aluna._meta import MetaAnalysis, meta_analysis
+from aluna._scales import ActuarialScale, ScaleValidation
 from aluna._survival_args import as_frame, model_frame, survival_args
 from aluna.exceptions import (
     AlunaWarning,
@@ -39,27 +61,52 @@ from aluna.exceptions import (
     ConvergenceWarning,
     NotFittedError,
 )
+from aluna.privacy import ModelCard
 
 __all__ = [
+    "ActuarialScale",
+    "AreaUnderCurve",
+    "BootstrapValidation",
+    "BrierScore",
+    "Calibration",
+    "Concordance",
     "CoxPH",
+    "CrossValidation",
     "CumulativeHazard",
     "CumulativeIncidence",
     "EventsPerVariableWarning",
+    "FairnessAudit",
     "FineGray",
     "LogRankTest",
     "LogisticRegression",
     "MeanCumulativeFunction",
+    "MetaAnalysis",
+    "Recalibrated",
     "RecurrentCox",
+    "ScaleValidation",
     "SeparationWarning",
+    "SmallGroupWarning",
     "SurvivalCurve",
+    "bootstrap_validation",
+    "brier_score",
+    "calibration",
     "categorical",
+    "concordance_index",
+    "cross_validate",
     "cumulative_incidence",
+    "fairness_audit",
     "interaction",
     "kaplan_meier",
     "logrank",
     "mean_cumulative_function",
+    "meta_analysis",
     "nelson_aalen",
+    "recalibrate",
+    "roc_auc",
+    "roc_curve",
     "spline",
+    "time_dependent_auc",
+    "time_dependent_brier",
 ]
 
 
@@ -301,6 +348,13 @@ class LogisticRegression(_Estimator):
             "events": positives,
             "total": total,
             "penalty": penalty,
+            "fit_args": {
+                "outcome": outcome,
+                "covariates": list(covariates),
+                "weights": weights,
+                "cluster": cluster,
+                "robust": robust,
+            },
         }
         return self
 
@@ -382,6 +436,38 @@ class LogisticRegression(_Estimator):
             threads=self.threads,
         )
         return to_polars(table).get_column("probability")
+
+    def card(self, df: Any, *, name: str, purpose: str, **details: Any) -> ModelCard:
+        """A model card (:class:`aluna.privacy.ModelCard`) filled from this fitted model.
+
+        Fills in the data (rows, outcomes, rows dropped), the outcome (with the label bias of
+        re-arrest outcomes, :data:`aluna.privacy.REARREST_LABEL_BIAS`, unless
+        ``label_bias=False``), the model, validation figures (Harrell's bootstrap
+        optimism-corrected measures on ``df``; AUC or C with intervals and, for logistic models,
+        calibration intercept and slope on ``validation`` when given), a fairness audit by
+        ``group`` and the standing limitations.
+
+        Parameters
+        ----------
+        df
+            The development data (the data the model was fitted on).
+        name, purpose
+            The card's name and intended use.
+        **details
+            ``data`` and ``outcome`` (descriptions prepended / replacing the defaults),
+            ``validation`` (an external sample), ``group`` (column for the fairness audit),
+            ``threshold`` (logistic: risk above which a person counts as flagged; default the
+            development base rate), ``time`` (Cox: horizon for observed/expected risk by
+            group), ``replicates`` and ``seed`` (bootstraps), ``label_bias``,
+            ``limitations`` (added to the defaults), and any :class:`ModelCard` field.
+
+        Returns
+        -------
+        aluna.privacy.ModelCard
+        """
+        from aluna._model_card import model_card
+
+        return model_card(self, df, name=name, purpose=purpose, **details)
 
     def plot(self, ax: Any = None) -> Any:
         """Odds ratios with confidence intervals (log scale), intercept left out."""
@@ -618,6 +704,18 @@ class CoxPH(_Estimator):
             ),
             "strata_labels": strata_labels if strata else None,
             "strata_dtype": model.schema[strata] if strata else None,
+            "fit_args": {
+                "duration": duration,
+                "event": event,
+                "covariates": list(covariates),
+                "entry": entry,
+                "strata": strata,
+                "weights": weights,
+                "robust": robust,
+                "cluster": cluster,
+                "id": id,
+                "cause": cause,
+            },
         }
         return self
 
@@ -795,6 +893,38 @@ class CoxPH(_Estimator):
         """Score residuals (rows used x model columns), unweighted, as R's
         ``residuals(fit, type="score")``."""
         return np.asarray(self._fitted()["native"].score_residuals())
+
+    def card(self, df: Any, *, name: str, purpose: str, **details: Any) -> ModelCard:
+        """A model card (:class:`aluna.privacy.ModelCard`) filled from this fitted model.
+
+        Fills in the data (rows, outcomes, rows dropped), the outcome (with the label bias of
+        re-arrest outcomes, :data:`aluna.privacy.REARREST_LABEL_BIAS`, unless
+        ``label_bias=False``), the model, validation figures (Harrell's bootstrap
+        optimism-corrected measures on ``df``; AUC or C with intervals and, for logistic models,
+        calibration intercept and slope on ``validation`` when given), a fairness audit by
+        ``group`` and the standing limitations.
+
+        Parameters
+        ----------
+        df
+            The development data (the data the model was fitted on).
+        name, purpose
+            The card's name and intended use.
+        **details
+            ``data`` and ``outcome`` (descriptions prepended / replacing the defaults),
+            ``validation`` (an external sample), ``group`` (column for the fairness audit),
+            ``threshold`` (logistic: risk above which a person counts as flagged; default the
+            development base rate), ``time`` (Cox: horizon for observed/expected risk by
+            group), ``replicates`` and ``seed`` (bootstraps), ``label_bias``,
+            ``limitations`` (added to the defaults), and any :class:`ModelCard` field.
+
+        Returns
+        -------
+        aluna.privacy.ModelCard
+        """
+        from aluna._model_card import model_card
+
+        return model_card(self, df, name=name, purpose=purpose, **details)
 
     def plot(self, ax: Any = None) -> Any:
         """Hazard ratios with confidence intervals (log scale)."""

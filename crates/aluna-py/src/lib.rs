@@ -6,6 +6,7 @@
 
 mod convert;
 mod errors;
+mod evaluation;
 mod graph;
 mod groups;
 mod privacy;
@@ -24,6 +25,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     privacy::register(m)?;
     records::register(m)?;
     stats::register(m)?;
+    evaluation::register(m)?;
     synth::register(m)?;
     Ok(())
 }

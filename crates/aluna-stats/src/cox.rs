@@ -861,83 +861,10 @@ impl Fitted<'_> {
 /// assert_eq!(c, 1.0);
 /// ```
 pub fn concordance_index(time: &[f64], event: &[u32], risk: &[f64], strata: Option<&[u32]>) -> f64 {
-    let n = time.len();
-    let n_strata = strata.map_or(1, |s| s.iter().map(|&v| v as usize + 1).max().unwrap_or(1));
-    let mut by_stratum = vec![Vec::new(); n_strata];
-    for i in 0..n {
-        by_stratum[strata.map_or(0, |s| s[i] as usize)].push(i);
-    }
-    let (mut concordant, mut tied, mut pairs) = (0.0f64, 0.0f64, 0.0f64);
-    for rows in by_stratum {
-        if rows.is_empty() {
-            continue;
-        }
-        // Ranks of the risk scores (equal scores share a rank).
-        let mut sorted: Vec<f64> = rows.iter().map(|&i| risk[i]).collect();
-        sorted.sort_by(f64::total_cmp);
-        sorted.dedup();
-        let rank = |v: f64| sorted.partition_point(|s| *s < v);
-        let m = sorted.len();
-        let mut tree = vec![0.0f64; m + 1];
-        let add = |tree: &mut Vec<f64>, r: usize| {
-            let mut k = r + 1;
-            while k <= m {
-                tree[k] += 1.0;
-                k += k & k.wrapping_neg();
-            }
-        };
-        let below = |tree: &Vec<f64>, r: usize| {
-            // count of ranks < r
-            let mut k = r;
-            let mut s = 0.0;
-            while k > 0 {
-                s += tree[k];
-                k -= k & k.wrapping_neg();
-            }
-            s
-        };
-        let mut order = rows.clone();
-        order.sort_by(|&a, &b| time[b].total_cmp(&time[a]));
-        let mut inserted = 0.0;
-        let mut k = 0;
-        while k < order.len() {
-            let t = time[order[k]];
-            let mut j = k;
-            while j < order.len() && time[order[j]] == t {
-                j += 1;
-            }
-            let group = &order[k..j];
-            // Censored rows at t are later than events at t.
-            for &i in group {
-                if event[i] == 0 {
-                    add(&mut tree, rank(risk[i]));
-                    inserted += 1.0;
-                }
-            }
-            for &i in group {
-                if event[i] > 0 {
-                    let r = rank(risk[i]);
-                    let lower = below(&tree, r);
-                    let not_higher = below(&tree, r + 1);
-                    concordant += lower;
-                    tied += not_higher - lower;
-                    pairs += inserted;
-                }
-            }
-            for &i in group {
-                if event[i] > 0 {
-                    add(&mut tree, rank(risk[i]));
-                    inserted += 1.0;
-                }
-            }
-            k = j;
-        }
-    }
-    if pairs == 0.0 {
-        0.5
-    } else {
-        (concordant + 0.5 * tied) / pairs
-    }
+    let events: Vec<bool> = event.iter().map(|&e| e > 0).collect();
+    crate::metrics::ConcordancePlan::new(time, risk, strata)
+        .evaluate(time, &events, None, None)
+        .estimate
 }
 
 /// Survival `S(t | x) = exp(−H_s(t) exp(xᵀβ))` for every row of `design` (stratum codes in

@@ -6,6 +6,8 @@
 pub mod competing;
 pub mod cox;
 pub mod design;
+pub mod fairness;
 pub mod linalg;
 pub mod logistic;
+pub mod metrics;
 pub mod survival;
