@@ -6,6 +6,7 @@
 
 mod convert;
 mod errors;
+mod evaluate;
 mod graph;
 mod groups;
 mod privacy;
@@ -19,6 +20,7 @@ use pyo3::prelude::*;
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<graph::PyGraph>()?;
+    evaluate::register(m)?;
     groups::register(m)?;
     privacy::register(m)?;
     stats::register(m)?;

@@ -3,9 +3,13 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::panic))]
 #![warn(missing_docs)]
 
+pub mod causal;
 pub mod competing;
 pub mod cox;
 pub mod design;
 pub mod linalg;
+pub mod linear;
 pub mod logistic;
+pub mod matching;
+pub mod panel;
 pub mod survival;
