@@ -7,7 +7,7 @@ aluna ships are synthetic; data about people that you bring stay pseudonymised, 
 personal data.
 """
 
-from aluna import datasets, exceptions, privacy, risk, synth
+from aluna import datasets, evaluate, exceptions, privacy, risk, synth
 from aluna._native import __version__
 from aluna.exceptions import AlunaError
 from aluna.graph import CaseGraph
@@ -17,6 +17,7 @@ __all__ = [
     "CaseGraph",
     "__version__",
     "datasets",
+    "evaluate",
     "exceptions",
     "privacy",
     "risk",
