@@ -1056,8 +1056,8 @@ def match(
     ``ratio`` closest comparison units, one per round: on the propensity score
     (``method="nearest"``; estimated from ``covariates`` by logistic regression, or your own
     score column ``propensity``), or on the Mahalanobis distance of the covariates with the
-    pooled within-arm covariance (``method="mahalanobis"``, in row order). Ties in score go to
-    the lower score. Without replacement a comparison unit is used once; with replacement it
+    pooled within-arm covariance (``method="mahalanobis"``, in row order). Equally close
+    comparison units go to the earlier row. Without replacement a comparison unit is used once; with replacement it
     can serve several treated units. ``exact`` restricts matches to rows sharing its value;
     ``caliper`` refuses matches farther apart than ``caliper`` standard deviations of the score
     (``std_caliper=True``, MatchIt's default) or than ``caliper`` itself.
@@ -1142,6 +1142,10 @@ def match(
         frame, treatment, covs, required=[propensity, exact], missing=missing, what="match"
     )
     model = p.model
+    if exact is not None and not (
+        model.schema[exact].is_integer() or model.schema[exact] in (pl.String, pl.Categorical)
+    ):
+        model = model.with_columns(pl.col(exact).cast(pl.String))
     score_col = None
     cal = None
     if method == "nearest":

@@ -5,8 +5,8 @@
 //! first), in `ratio` rounds: in round `r` each treated unit takes the closest comparison unit
 //! still available (without replacement: not yet used by anyone; with replacement: not yet used
 //! by this treated unit), within the caliper and the exact-matching stratum. On the score, the
-//! candidates are the nearest available units on either side in score order (the lower one wins
-//! a tie), found in amortised near-constant time with path-compressed "next available" links, so
+//! candidates are the nearest available units on either side in score order (ties go to the
+//! earlier row), found in amortised near-constant time with path-compressed "next available" links, so
 //! matching costs `O(n log n)`. The Mahalanobis distance uses the pooled within-arm covariance
 //! (MatchIt's), and scans the available comparison units (`O(n₁ n₀ p)`; with replacement the
 //! treated units run in parallel, output in order).
@@ -176,6 +176,16 @@ fn match_score(
     }
     let treated_rows: Vec<usize> = rows.iter().copied().filter(|&i| treated[i]).collect();
     let order = treated_order(&treated_rows, Some(score), options.order);
+    // block[pos]: the first (shifted) position holding the same score as `pos`, so that among
+    // equally distant comparison units the earliest row wins.
+    let mut block = vec![0usize; m + 2];
+    for pos in 1..=m {
+        block[pos] = if pos > 1 && score[controls[pos - 2]] == score[controls[pos - 1]] {
+            block[pos - 1]
+        } else {
+            pos
+        };
+    }
     let mut avail = Available::new(m);
     let mut left_count = m;
     for _round in 0..options.ratio {
@@ -193,6 +203,14 @@ fn match_score(
             while left > 0 && used(left) {
                 left = avail.at_or_left(left - 1);
             }
+            if left > 0 {
+                // The earliest available row with the same score.
+                let mut first = avail.at_or_right(block[left]);
+                while first < left && used(first) {
+                    first = avail.at_or_right(first + 1);
+                }
+                left = first;
+            }
             let mut right = avail.at_or_right(split[t] + 1);
             while right <= m && used(right) {
                 right = avail.at_or_right(right + 1);
@@ -203,7 +221,7 @@ fn match_score(
                 (Some(l), Some(r)) => {
                     let dl = (score[controls[l - 1]] - score[t]).abs();
                     let dr = (score[controls[r - 1]] - score[t]).abs();
-                    if dl <= dr {
+                    if dl < dr || (dl == dr && controls[l - 1] < controls[r - 1]) {
                         l
                     } else {
                         r
@@ -534,56 +552,33 @@ mod tests {
     use super::*;
 
     fn brute(treated: &[bool], score: &[f64], options: &MatchOptions) -> Vec<Vec<usize>> {
-        // Reference: linear scans in the same order, same tie rule (lower score wins; among
-        // equal scores, the one earlier in stable score order).
+        // Reference: for each treated unit in order, scan every comparison unit; the closest
+        // eligible one wins, ties to the earliest row.
         let n = treated.len();
-        let mut idx: Vec<usize> = (0..n).collect();
-        idx.sort_by(|&a, &b| score[a].total_cmp(&score[b]));
-        let rank: Vec<usize> = {
-            let mut r = vec![0; n];
-            for (k, &i) in idx.iter().enumerate() {
-                r[i] = k;
-            }
-            r
-        };
         let tr: Vec<usize> = (0..n).filter(|&i| treated[i]).collect();
         let order = treated_order(&tr, Some(score), options.order);
         let mut avail = vec![true; n];
         let mut found: Vec<Vec<usize>> = vec![vec![]; n];
         for _ in 0..options.ratio {
             for &t in &order {
-                let ok = |c: usize, f: &Vec<usize>, a: &Vec<bool>| {
-                    !treated[c] && a[c] && !f.contains(&c)
-                };
-                let left = (0..rank[t])
-                    .rev()
-                    .map(|k| idx[k])
-                    .find(|&c| ok(c, &found[t], &avail));
-                let right = (rank[t] + 1..n)
-                    .map(|k| idx[k])
-                    .find(|&c| ok(c, &found[t], &avail));
-                let within = |c: usize| {
-                    options
-                        .caliper
-                        .is_none_or(|cal| (score[c] - score[t]).abs() <= cal)
-                };
-                let left = left.filter(|&c| within(c));
-                let right = right.filter(|&c| within(c));
-                let pick = match (left, right) {
-                    (Some(l), Some(r)) => {
-                        if (score[l] - score[t]).abs() <= (score[r] - score[t]).abs() {
-                            l
-                        } else {
-                            r
-                        }
+                let mut best: Option<(usize, f64)> = None;
+                for c in 0..n {
+                    if treated[c] || !avail[c] || found[t].contains(&c) {
+                        continue;
                     }
-                    (Some(l), None) => l,
-                    (None, Some(r)) => r,
-                    _ => continue,
-                };
-                found[t].push(pick);
-                if !options.replace {
-                    avail[pick] = false;
+                    let d = (score[c] - score[t]).abs();
+                    if options.caliper.is_some_and(|cal| d > cal) {
+                        continue;
+                    }
+                    if best.is_none_or(|(_, bd)| d < bd) {
+                        best = Some((c, d));
+                    }
+                }
+                if let Some((c, _)) = best {
+                    found[t].push(c);
+                    if !options.replace {
+                        avail[c] = false;
+                    }
                 }
             }
         }
