@@ -1057,10 +1057,11 @@ def match(
     (``method="nearest"``; estimated from ``covariates`` by logistic regression, or your own
     score column ``propensity``), or on the Mahalanobis distance of the covariates with the
     pooled within-arm covariance (``method="mahalanobis"``, in row order). Equally close
-    comparison units go to the earlier row. Without replacement a comparison unit is used once; with replacement it
-    can serve several treated units. ``exact`` restricts matches to rows sharing its value;
-    ``caliper`` refuses matches farther apart than ``caliper`` standard deviations of the score
-    (``std_caliper=True``, MatchIt's default) or than ``caliper`` itself.
+    comparison units go to the earlier row. Without replacement a comparison unit is used
+    once; with replacement it can serve several treated units. ``exact`` restricts matches to
+    rows sharing its value; ``caliper`` refuses matches farther apart than ``caliper``
+    standard deviations of the score (``std_caliper=True``, MatchIt's default) or than
+    ``caliper`` itself.
 
     Weights are MatchIt's ATT weights: 1 for matched treated units; a comparison unit gets
     :math:`\sum 1/k_i` over the treated units :math:`i` it serves (:math:`k_i` their numbers of
