@@ -90,6 +90,7 @@ __all__ = [
     "e_value",
     "ipw",
     "landmark",
+    "love_plot",
     "match",
     "propensity",
     "rosenbaum_bounds",
@@ -558,6 +559,29 @@ def balance(
                 raise NotDefinedError(f"balance: the {label} arm has no positive weight")
     table = _balance_table(p.model, p.names, p.t, after, estimand)
     return Balance(table, estimand, after is not None, p.design.rows_dropped)
+
+
+def love_plot(result: Any, ax: Any = None, *, threshold: float = 0.1) -> Any:
+    """The love plot of a :class:`Balance`, or of the balance an :class:`Effect` or
+    :class:`MatchedSample` carries: absolute standardised mean differences per covariate before
+    (open) and after (filled), with ``threshold`` marked.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from aluna import evaluate
+    >>> df = pl.DataFrame({"joined": [1, 1, 0, 0, 0], "age": [20, 30, 30, 40, 50]})
+    >>> ax = evaluate.love_plot(evaluate.balance(df, "joined", ["age"]))
+    >>> ax.get_xlabel()
+    'absolute standardised mean difference'
+    """
+    bal = result if isinstance(result, Balance) else getattr(result, "balance", None)
+    if not isinstance(bal, Balance):
+        raise ArgumentError(
+            f"love_plot: expected a Balance, or an Effect or MatchedSample with one; got "
+            f"{type(result).__name__}"
+        )
+    return bal.love_plot(ax, threshold=threshold)
 
 
 # ============================================================================ weighting
