@@ -60,14 +60,14 @@ class Balance:
     @property
     def max_smd_before(self) -> float:
         """Largest absolute standardised mean difference before weighting."""
-        return float(self.table["smd_before"].abs().max())  # type: ignore[arg-type]
+        return float(self.table["smd_before"].abs().max() or 0.0)  # type: ignore[arg-type]
 
     @property
     def max_smd_after(self) -> float | None:
         """Largest absolute standardised mean difference after weighting (None unweighted)."""
         if not self.weighted:
             return None
-        return float(self.table["smd_after"].abs().max())  # type: ignore[arg-type]
+        return float(self.table["smd_after"].abs().max() or 0.0)  # type: ignore[arg-type]
 
     def love_plot(self, ax: Any = None, *, threshold: float = 0.1) -> Any:
         """Absolute standardised mean differences per covariate, before (open) and after

@@ -218,10 +218,23 @@ def _prepare(
 
 def _check_overlap(p: _Prepared, *, what: str) -> None:
     """Raise OverlapError when a model column's ranges in the two arms do not meet."""
-    t = p.t.astype(bool)
+    if not p.names:
+        return
+    arm = pl.Series("__aluna_arm", p.t)
+    stats = (
+        p.model.select(p.names)
+        .with_columns(arm)
+        .group_by("__aluna_arm")
+        .agg(
+            [pl.col(n).min().alias(f"{n}\x00min") for n in p.names]
+            + [pl.col(n).max().alias(f"{n}\x00max") for n in p.names]
+        )
+    )
+    treated = stats.filter(pl.col("__aluna_arm") == 1.0).row(0, named=True)
+    comparison = stats.filter(pl.col("__aluna_arm") == 0.0).row(0, named=True)
     for name in p.names:
-        x = p.model.get_column(name).to_numpy()
-        lo1, hi1, lo0, hi0 = x[t].min(), x[t].max(), x[~t].min(), x[~t].max()
+        lo1, hi1 = treated[f"{name}\x00min"], treated[f"{name}\x00max"]
+        lo0, hi0 = comparison[f"{name}\x00min"], comparison[f"{name}\x00max"]
         if hi1 < lo0 or hi0 < lo1:
             raise OverlapError(
                 f"{what}: no overlap on `{name}`: it ranges {lo1:g} to {hi1:g} among the "
@@ -409,15 +422,16 @@ def propensity(
 # ============================================================================ balance
 
 
-def _weighted_var(x: np.ndarray, w: np.ndarray) -> float:
+def _arm_stats(x: np.ndarray, w: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Column means and unbiased variances of ``x`` (rows x columns), weighted by ``w`` with
+    the reliability form ``sum w (x - m)^2 * sum w / ((sum w)^2 - sum w^2)``."""
+    if w is None:
+        return x.mean(axis=0), x.var(axis=0, ddof=1) if x.shape[0] > 1 else np.zeros(x.shape[1])
     sw = w.sum()
-    if sw <= 0:
-        return math.nan
-    m = float((w * x).sum() / sw)
+    m = (w @ x) / sw
     denom = sw * sw - (w * w).sum()
-    if denom <= 0:
-        return 0.0
-    return float((w * (x - m) ** 2).sum() * sw / denom)
+    ss = w @ ((x - m) ** 2)
+    return m, ss * sw / denom if denom > 0 else np.zeros(x.shape[1])
 
 
 def _balance_table(
@@ -427,49 +441,44 @@ def _balance_table(
     after: np.ndarray | None,
     estimand: str,
 ) -> pl.DataFrame:
-    tb = t.astype(bool)
-    one = np.ones(t.size)
-    out: dict[str, list[Any]] = {
-        k: []
-        for k in (
-            "covariate",
-            "mean_treated",
-            "mean_comparison",
-            "smd_before",
-            "variance_ratio_before",
-            "mean_treated_after",
-            "mean_comparison_after",
-            "smd_after",
-            "variance_ratio_after",
-        )
-    }
-    for name in names:
-        x = model.get_column(name).cast(pl.Float64).to_numpy()
-        m1, m0 = float(x[tb].mean()), float(x[~tb].mean())
-        v1, v0 = _weighted_var(x[tb], one[tb]), _weighted_var(x[~tb], one[~tb])
-        sd = math.sqrt(v1) if estimand == "ATT" else math.sqrt((v1 + v0) / 2)
-        out["covariate"].append(name)
-        out["mean_treated"].append(m1)
-        out["mean_comparison"].append(m0)
-        out["smd_before"].append((m1 - m0) / sd if sd > 0 else 0.0)
-        out["variance_ratio_before"].append(v1 / v0 if v0 > 0 else math.nan)
+    """Means, SMDs and variance ratios per model column, before and (weighted) after."""
+    if not names:
+        cols = ["mean_treated", "mean_comparison", "smd_before", "variance_ratio_before"]
         if after is not None:
-            w1, w0 = after[tb], after[~tb]
-            a1 = float((w1 * x[tb]).sum() / w1.sum())
-            a0 = float((w0 * x[~tb]).sum() / w0.sum())
-            u1, u0 = _weighted_var(x[tb], w1), _weighted_var(x[~tb], w0)
-            out["mean_treated_after"].append(a1)
-            out["mean_comparison_after"].append(a0)
-            out["smd_after"].append((a1 - a0) / sd if sd > 0 else 0.0)
-            out["variance_ratio_after"].append(u1 / u0 if u0 > 0 else math.nan)
-    if after is None:
-        for k in (
-            "mean_treated_after",
-            "mean_comparison_after",
-            "smd_after",
-            "variance_ratio_after",
-        ):
-            del out[k]
+            cols += [
+                "mean_treated_after",
+                "mean_comparison_after",
+                "smd_after",
+                "variance_ratio_after",
+            ]
+        return pl.DataFrame(schema={"covariate": pl.String, **dict.fromkeys(cols, pl.Float64)})
+    x = model.select([pl.col(n).cast(pl.Float64) for n in names]).to_numpy()
+    one, zero = np.flatnonzero(t == 1), np.flatnonzero(t == 0)
+    x1, x0 = x[one], x[zero]
+    m1, v1 = _arm_stats(x1, None)
+    m0, v0 = _arm_stats(x0, None)
+    sd = np.sqrt(v1) if estimand == "ATT" else np.sqrt((v1 + v0) / 2)
+    safe = np.where(sd > 0, sd, 1.0)
+
+    def ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return np.divide(a, b, out=np.full_like(a, np.nan), where=b > 0)
+
+    out: dict[str, Any] = {
+        "covariate": list(names),
+        "mean_treated": m1,
+        "mean_comparison": m0,
+        "smd_before": np.where(sd > 0, (m1 - m0) / safe, 0.0),
+        "variance_ratio_before": ratio(v1, v0),
+    }
+    if after is not None:
+        a1, u1 = _arm_stats(x1, after[one])
+        a0, u0 = _arm_stats(x0, after[zero])
+        out |= {
+            "mean_treated_after": a1,
+            "mean_comparison_after": a0,
+            "smd_after": np.where(sd > 0, (a1 - a0) / safe, 0.0),
+            "variance_ratio_after": ratio(u1, u0),
+        }
     return pl.DataFrame(out)
 
 
@@ -630,8 +639,9 @@ def _columns_of(p: _Prepared, all_terms: Sequence[Any], terms: Sequence[Any]) ->
 
 
 def _outcome_kind(model: pl.DataFrame, outcome: str) -> str:
-    y = model.get_column(outcome).cast(pl.Float64).to_numpy()
-    return "logistic" if np.isin(y, (0.0, 1.0)).all() else "linear"
+    y = model.get_column(outcome)
+    binary = y.dtype == pl.Boolean or bool(y.cast(pl.Float64).is_in([0.0, 1.0]).all())
+    return "logistic" if binary else "linear"
 
 
 def _weighting(
