@@ -16,6 +16,7 @@ __all__ = [
     "co_offending",
     "communities_of",
     "cumulative_incidence_table",
+    "effect_weighting",
     "eligible_targets",
     "encode_for_linkage",
     "equivalence_classes_table",
@@ -32,10 +33,12 @@ __all__ = [
     "logistic_fit",
     "logistic_predict",
     "logrank_test",
+    "match_nearest",
     "modularity_of",
     "multiplex_table",
     "noisy_counts",
     "one_to_one",
+    "panel_twfe",
     "pseudonymise",
     "rank_targets",
     "structural_holes",
@@ -300,6 +303,48 @@ def noisy_counts(
     seed: int | None = None,
 ) -> tuple[Any, dict[str, Any]]: ...
 def zcdp_epsilon(rho: float, delta: float) -> float: ...
+
+# ---------------------------------------------------------------------------- programme evaluation
+
+def effect_weighting(
+    frame: Any,
+    covariates: list[str],
+    treatment: str,
+    outcome: str,
+    weights: str | None = None,
+    outcome_covariates: list[str] | None = None,
+    outcome_model: str | None = None,
+    estimand: str = "ATE",
+    normalised: bool = True,
+    trim: tuple[float, float] | None = None,
+    bootstrap: int = 0,
+    seed: int = 0,
+    max_iter: int = 100,
+    threads: int | None = None,
+) -> tuple[dict[str, Any], Any]: ...
+def match_nearest(
+    frame: Any,
+    treatment: str,
+    score: str | None = None,
+    covariates: list[str] | None = None,
+    exact: str | None = None,
+    ratio: int = 1,
+    caliper: float | None = None,
+    replace: bool = False,
+    order: str = "largest",
+    seed: int = 0,
+    threads: int | None = None,
+) -> tuple[Any, Any]: ...
+def panel_twfe(
+    frame: Any,
+    regressors: list[str],
+    outcome: str,
+    unit: str,
+    time: str,
+    weights: str | None = None,
+    cluster: str | None = None,
+    threads: int | None = None,
+) -> dict[str, Any]: ...
 
 # ---------------------------------------------------------------------------- stats
 

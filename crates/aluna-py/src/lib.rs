@@ -6,9 +6,10 @@
 
 mod convert;
 mod errors;
-mod evaluation;
+mod evaluate;
 mod graph;
 mod groups;
+mod metrics;
 mod privacy;
 mod records;
 mod run;
@@ -21,11 +22,12 @@ use pyo3::prelude::*;
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<graph::PyGraph>()?;
+    evaluate::register(m)?;
     groups::register(m)?;
     privacy::register(m)?;
     records::register(m)?;
     stats::register(m)?;
-    evaluation::register(m)?;
+    metrics::register(m)?;
     synth::register(m)?;
     Ok(())
 }

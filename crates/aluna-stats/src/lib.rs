@@ -3,11 +3,15 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::panic))]
 #![warn(missing_docs)]
 
+pub mod causal;
 pub mod competing;
 pub mod cox;
 pub mod design;
 pub mod fairness;
 pub mod linalg;
+pub mod linear;
 pub mod logistic;
 pub mod metrics;
+pub mod matching;
+pub mod panel;
 pub mod survival;
