@@ -11,7 +11,7 @@ pub mod fairness;
 pub mod linalg;
 pub mod linear;
 pub mod logistic;
-pub mod metrics;
 pub mod matching;
+pub mod metrics;
 pub mod panel;
 pub mod survival;
