@@ -104,6 +104,35 @@ impl Mutual {
         let r = self.offsets[v]..self.offsets[v + 1];
         (&self.neighbours[r.clone()], &self.weights[r])
     }
+
+    /// `measure(u, marks)` for every node with a positive tie (else `None`), in parallel and in
+    /// node order; before each call `marks` holds `p_uv = M_uv / Σ_x M_ux` for `u`'s contacts `v`
+    /// (stamped with `u`) and zeros in `extra`.
+    fn per_ego(
+        &self,
+        cancel: &Cancel,
+        measure: impl Fn(usize, &mut Marks) -> f64 + Sync,
+    ) -> Result<Vec<Option<f64>>> {
+        let n = self.sum.len();
+        ordered_map(
+            n,
+            cancel,
+            || Marks::new(n),
+            |u, s| {
+                if !self.defined[u] {
+                    return None;
+                }
+                s.now = u as u32;
+                let (nu, wu) = self.row(u);
+                for (&v, &x) in nu.iter().zip(wu) {
+                    s.stamp[v as usize] = s.now;
+                    s.value[v as usize] = x / self.sum[u];
+                    s.extra[v as usize] = 0.0;
+                }
+                Some(measure(u, s))
+            },
+        )
+    }
 }
 
 /// Scratch per chunk: a value per node and a stamp saying which entries belong to the current ego.
@@ -157,47 +186,30 @@ pub fn constraint(
     cancel: &Cancel,
 ) -> Result<Vec<Option<f64>>> {
     let m = Mutual::new(graph, options.weighted)?;
-    let n = graph.number_of_nodes();
-    ordered_map(
-        n,
-        cancel,
-        || Marks::new(n),
-        |u, s| {
-            if !m.defined[u] {
-                return None;
+    m.per_ego(cancel, |u, s| {
+        let (nu, wu) = m.row(u);
+        for (&w, &x) in nu.iter().zip(wu) {
+            let p_uw = x / m.sum[u];
+            if p_uw <= 0.0 {
+                continue;
             }
-            s.now = u as u32;
-            let (nu, wu) = m.row(u);
-            for (&v, &x) in nu.iter().zip(wu) {
-                s.stamp[v as usize] = s.now;
-                s.value[v as usize] = x / m.sum[u];
-                s.extra[v as usize] = 0.0;
-            }
-            for (&w, &x) in nu.iter().zip(wu) {
-                let p_uw = x / m.sum[u];
-                if p_uw <= 0.0 {
-                    continue;
-                }
-                let w = w as usize;
-                let (nw, ww) = m.row(w);
-                for (&v, &y) in nw.iter().zip(ww) {
-                    if s.stamp[v as usize] == s.now {
-                        s.extra[v as usize] += p_uw * (y / m.sum[w]);
-                    }
+            let w = w as usize;
+            let (nw, ww) = m.row(w);
+            for (&v, &y) in nw.iter().zip(ww) {
+                if s.stamp[v as usize] == s.now {
+                    s.extra[v as usize] += p_uw * (y / m.sum[w]);
                 }
             }
-            Some(
-                nu.iter()
-                    .zip(wu)
-                    .filter(|(_, &x)| x > 0.0)
-                    .map(|(&v, _)| {
-                        let l = s.value[v as usize] + s.extra[v as usize];
-                        l * l
-                    })
-                    .sum(),
-            )
-        },
-    )
+        }
+        nu.iter()
+            .zip(wu)
+            .filter(|(_, &x)| x > 0.0)
+            .map(|(&v, _)| {
+                let l = s.value[v as usize] + s.extra[v as usize];
+                l * l
+            })
+            .sum()
+    })
 }
 
 /// Burt's effective size of every node: `e(u) = Σ_{v ∈ N(u)} (1 − Σ_w p_uw m_vw)`, the number of
@@ -229,39 +241,25 @@ pub fn effective_size(
     cancel: &Cancel,
 ) -> Result<Vec<Option<f64>>> {
     let m = Mutual::new(graph, options.weighted)?;
-    let n = graph.number_of_nodes();
-    ordered_map(
-        n,
-        cancel,
-        || Marks::new(n),
-        |u, s| {
-            if !m.defined[u] {
-                return None;
+    m.per_ego(cancel, |u, s| {
+        let (nu, wu) = m.row(u);
+        let mut total = 0.0;
+        for (&v, &x) in nu.iter().zip(wu) {
+            if x <= 0.0 {
+                continue;
             }
-            s.now = u as u32;
-            let (nu, wu) = m.row(u);
-            for (&w, &x) in nu.iter().zip(wu) {
-                s.stamp[w as usize] = s.now;
-                s.value[w as usize] = x / m.sum[u];
-            }
-            let mut total = 0.0;
-            for (&v, &x) in nu.iter().zip(wu) {
-                if x <= 0.0 {
-                    continue;
+            let v = v as usize;
+            let (nv, wv) = m.row(v);
+            let mut redundancy = 0.0;
+            for (&w, &y) in nv.iter().zip(wv) {
+                if s.stamp[w as usize] == s.now {
+                    redundancy += s.value[w as usize] * (y / m.max[v]);
                 }
-                let v = v as usize;
-                let (nv, wv) = m.row(v);
-                let mut redundancy = 0.0;
-                for (&w, &y) in nv.iter().zip(wv) {
-                    if s.stamp[w as usize] == s.now {
-                        redundancy += s.value[w as usize] * (y / m.max[v]);
-                    }
-                }
-                total += 1.0 - redundancy;
             }
-            Some(total)
-        },
-    )
+            total += 1.0 - redundancy;
+        }
+        total
+    })
 }
 
 #[cfg(test)]

@@ -164,6 +164,42 @@ impl Scratch {
         }
     }
 
+    /// Brandes' backward sweep after [`Scratch::bfs`]: in reverse visiting order, each node's
+    /// dependency `delta_w = sigma_w * sum over DAG successors v of (1 + delta_v) / sigma_v`.
+    /// Calls `on_slot(slot, sigma_w (1 + delta_v) / sigma_v)` for every DAG link and
+    /// `on_node(w, delta_w)` for every visited node, the source last.
+    #[inline]
+    fn dependencies(
+        &mut self,
+        neighbours: &[u32],
+        mut on_slot: impl FnMut(usize, f64),
+        mut on_node: impl FnMut(usize, f64),
+    ) {
+        let Self {
+            nodes,
+            order,
+            successors,
+            ends,
+            ..
+        } = self;
+        let mut end = successors.len();
+        for (i, &w) in order.iter().enumerate().rev() {
+            let w = w as usize;
+            let start = if i == 0 { 0 } else { ends[i - 1] };
+            let sigma_w = nodes[w].value;
+            let mut sum = 0.0;
+            for &slot in &successors[start..end] {
+                let coef = nodes[neighbours[slot] as usize].value;
+                sum += coef;
+                on_slot(slot, sigma_w * coef);
+            }
+            end = start;
+            let delta = sigma_w * sum;
+            nodes[w].value = (1.0 + delta) / sigma_w;
+            on_node(w, delta);
+        }
+    }
+
     /// Dijkstra from `s` counting shortest paths; returns the search, the path counts and the
     /// coefficients to fill.
     fn dijkstra(
@@ -295,31 +331,17 @@ pub fn betweenness(
             || Scratch::new(n, false),
             |s, scratch, acc| {
                 scratch.bfs(adjacency, s as u32);
-                let Scratch {
-                    nodes,
-                    order,
-                    successors,
-                    ends,
-                    ..
-                } = scratch;
-                let mut end = successors.len();
-                for (i, &w) in order.iter().enumerate().rev() {
-                    let w = w as usize;
-                    let start = if i == 0 { 0 } else { ends[i - 1] };
-                    let mut sum = 0.0;
-                    for &slot in &successors[start..end] {
-                        sum += nodes[neighbours[slot] as usize].value;
-                    }
-                    end = start;
-                    let sigma_w = nodes[w].value;
-                    let delta = sigma_w * sum;
-                    nodes[w].value = (1.0 + delta) / sigma_w;
-                    if w != s {
-                        acc[w] += delta + extra;
-                    }
-                }
+                scratch.dependencies(
+                    neighbours,
+                    |_, _| {},
+                    |w, delta| {
+                        if w != s {
+                            acc[w] += delta + extra;
+                        }
+                    },
+                );
                 if options.endpoints {
-                    acc[s] += (order.len() - 1) as f64;
+                    acc[s] += (scratch.order.len() - 1) as f64;
                 }
             },
         )?
@@ -403,27 +425,11 @@ pub fn edge_betweenness(
             || Scratch::new(n, false),
             |s, scratch, acc| {
                 scratch.bfs(adjacency, s as u32);
-                let Scratch {
-                    nodes,
-                    order,
-                    successors,
-                    ends,
-                    ..
-                } = scratch;
-                let mut end = successors.len();
-                for (i, &w) in order.iter().enumerate().rev() {
-                    let w = w as usize;
-                    let start = if i == 0 { 0 } else { ends[i - 1] };
-                    let sigma_w = nodes[w].value;
-                    let mut sum = 0.0;
-                    for &slot in &successors[start..end] {
-                        let coef = nodes[adjacency.neighbours[slot] as usize].value;
-                        sum += coef;
-                        acc[slot_edges[slot] as usize] += sigma_w * coef;
-                    }
-                    end = start;
-                    nodes[w].value = (1.0 + sigma_w * sum) / sigma_w;
-                }
+                scratch.dependencies(
+                    &adjacency.neighbours,
+                    |slot, share| acc[slot_edges[slot] as usize] += share,
+                    |_, _| {},
+                );
             },
         )?
     };

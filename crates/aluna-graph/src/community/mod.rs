@@ -125,17 +125,22 @@ pub fn communities(
     );
     let values = edge_values(graph, options.weighted)?;
     let net = Network::from_graph(graph, &values);
-    let membership = match options.method {
-        CommunityMethod::Louvain => louvain(&net, options, cancel)?,
-        CommunityMethod::Leiden => leiden(&net, options, cancel)?,
-    };
+    let refine = matches!(options.method, CommunityMethod::Leiden);
+    let membership = repeat_passes(&net, options, refine, cancel)?;
     Ok(canonical(&membership))
 }
 
-fn louvain(base: &Network, options: &CommunityOptions, cancel: &Cancel) -> Result<Vec<u32>> {
+/// Repeated multilevel passes, each starting from the partition the last one reached, until a
+/// pass changes nothing or `max_passes` is reached.
+fn repeat_passes(
+    base: &Network,
+    options: &CommunityOptions,
+    refine: bool,
+    cancel: &Cancel,
+) -> Result<Vec<u32>> {
     let mut membership: Vec<u32> = (0..base.len() as u32).collect();
     for pass in 0..options.max_passes as u64 {
-        let next = louvain_pass(base, &membership, pass, options, cancel)?;
+        let next = multilevel_pass(base, &membership, pass, options, refine, cancel)?;
         let changed = !same_partition(&membership, &next);
         membership = next;
         if !changed {
@@ -145,13 +150,19 @@ fn louvain(base: &Network, options: &CommunityOptions, cancel: &Cancel) -> Resul
     Ok(membership)
 }
 
-/// One multilevel Louvain pass: local moving on the base network from `initial`, then on each
-/// aggregated network from singletons, until a level leaves every node alone.
-fn louvain_pass(
+/// One multilevel pass from `initial` (a partition of the base network's nodes): local moving,
+/// then aggregation, until a level leaves every node alone.
+///
+/// Louvain (`refine = false`) aggregates the communities found and restarts from singletons.
+/// Leiden (`refine = true`, Traag, Waltman & van Eck 2019) first refines each community into
+/// well-connected parts, aggregates the parts, and starts the next level with each part inside
+/// the community that holds it.
+fn multilevel_pass(
     base: &Network,
     initial: &[u32],
     pass: u64,
     options: &CommunityOptions,
+    refine: bool,
     cancel: &Cancel,
 ) -> Result<Vec<u32>> {
     let mut membership = initial.to_vec();
@@ -165,7 +176,7 @@ fn louvain_pass(
             net,
             &mut membership,
             options.resolution,
-            false,
+            refine,
             &mut rng,
             cancel,
         )?;
@@ -173,79 +184,29 @@ fn louvain_pass(
         if k == net.len() {
             break;
         }
-        node_to_agg
-            .iter_mut()
-            .for_each(|a| *a = membership[*a as usize]);
-        aggregated = Some(net.aggregate(&membership, k, cancel)?);
-        membership = (0..k as u32).collect();
-    }
-    Ok(node_to_agg
-        .iter()
-        .map(|&a| membership[a as usize])
-        .collect())
-}
-
-fn leiden(base: &Network, options: &CommunityOptions, cancel: &Cancel) -> Result<Vec<u32>> {
-    let mut membership: Vec<u32> = (0..base.len() as u32).collect();
-    for pass in 0..options.max_passes as u64 {
-        let next = leiden_pass(base, &membership, pass, options, cancel)?;
-        let changed = !same_partition(&membership, &next);
-        membership = next;
-        if !changed {
-            break;
-        }
-    }
-    Ok(membership)
-}
-
-/// One Leiden pass from `initial` (a partition of the base network's nodes).
-fn leiden_pass(
-    base: &Network,
-    initial: &[u32],
-    pass: u64,
-    options: &CommunityOptions,
-    cancel: &Cancel,
-) -> Result<Vec<u32>> {
-    let mut membership = initial.to_vec();
-    densify(&mut membership);
-    let mut node_to_agg: Vec<u32> = (0..base.len() as u32).collect();
-    let mut aggregated: Option<Network> = None;
-    for level in 0u64.. {
-        let net = aggregated.as_ref().unwrap_or(base);
-        let mut rng = stream(options.seed, (pass << 32) | level);
-        moves::fast_local_move(
-            net,
-            &mut membership,
-            options.resolution,
-            true,
-            &mut rng,
-            cancel,
-        )?;
-        let k = densify(&mut membership);
-        if k == net.len() {
-            break;
-        }
-        let mut refined = moves::refine(
-            net,
-            &membership,
-            options.resolution,
-            options.randomness,
-            &mut rng,
-            cancel,
-        )?;
-        let kr = densify(&mut refined);
-        if kr == net.len() {
-            break;
-        }
-        // Each refined part starts the next level inside the community that holds it.
-        let mut next = vec![0u32; kr];
-        for (v, &r) in refined.iter().enumerate() {
-            next[r as usize] = membership[v];
-        }
-        node_to_agg
-            .iter_mut()
-            .for_each(|a| *a = refined[*a as usize]);
-        aggregated = Some(net.aggregate(&refined, kr, cancel)?);
+        let (parts, count, next) = if refine {
+            let mut refined = moves::refine(
+                net,
+                &membership,
+                options.resolution,
+                options.randomness,
+                &mut rng,
+                cancel,
+            )?;
+            let kr = densify(&mut refined);
+            if kr == net.len() {
+                break;
+            }
+            let mut next = vec![0u32; kr];
+            for (v, &r) in refined.iter().enumerate() {
+                next[r as usize] = membership[v];
+            }
+            (refined, kr, next)
+        } else {
+            (membership, k, (0..k as u32).collect())
+        };
+        node_to_agg.iter_mut().for_each(|a| *a = parts[*a as usize]);
+        aggregated = Some(net.aggregate(&parts, count, cancel)?);
         membership = next;
     }
     Ok(node_to_agg
