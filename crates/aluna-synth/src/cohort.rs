@@ -20,7 +20,7 @@ use aluna_core::parallel::Cancel;
 use aluna_core::Result;
 use rand::Rng;
 
-use crate::columns::{days_from_civil, parameters_table, Columns};
+use crate::columns::{coefficients_table, days_from_civil, parameters_table, Columns};
 use crate::ids::{id_width, person_id, rng};
 use crate::sample::{bernoulli, categorical, exponential, logistic, poisson, truncated_normal};
 use crate::{check_n, check_range, generate, Part};
@@ -518,15 +518,7 @@ pub fn cohort_rows(
 /// assert_eq!(parts[0].batch.num_rows(), 17);
 /// ```
 pub fn cohort_truth() -> Result<Vec<Part>> {
-    let coefficients = Columns::new()
-        .strings("term", TERMS.iter().map(|t| Some(t.name)))
-        .floats("coefficient", TERMS.iter().map(|t| Some(t.coefficient)))
-        .floats(
-            "hazard_ratio",
-            TERMS.iter().map(|t| Some(t.coefficient.exp())),
-        )
-        .strings("description", TERMS.iter().map(|t| Some(t.description)))
-        .finish()?;
+    let coefficients = coefficients_table(&TERMS, "hazard_ratio")?;
     let parameters = parameters_table(&[
         (
             "weibull_shape",

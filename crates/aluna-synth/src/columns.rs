@@ -8,6 +8,8 @@ use arrow_array::{
 };
 use arrow_schema::{Field, Schema};
 
+use crate::cohort::Term;
+
 /// A record batch under construction: named columns added in order. Every field is nullable, so
 /// batches of one table share one schema whether or not a batch happens to hold a null.
 #[derive(Debug, Default)]
@@ -84,6 +86,17 @@ impl Columns {
             }
         })
     }
+}
+
+/// A table of true coefficients: columns `term`, `coefficient`, `ratio_name` (the coefficient's
+/// exponential: a hazard ratio or a rate ratio) and `description`.
+pub fn coefficients_table(terms: &[Term], ratio_name: &str) -> Result<RecordBatch> {
+    Columns::new()
+        .strings("term", terms.iter().map(|t| Some(t.name)))
+        .floats("coefficient", terms.iter().map(|t| Some(t.coefficient)))
+        .floats(ratio_name, terms.iter().map(|t| Some(t.coefficient.exp())))
+        .strings("description", terms.iter().map(|t| Some(t.description)))
+        .finish()
 }
 
 /// A table of named numeric parameters of a generating process: columns `name`, `value`,

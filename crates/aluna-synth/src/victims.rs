@@ -16,7 +16,7 @@ use aluna_core::Result;
 use rand::Rng;
 
 use crate::cohort::Term;
-use crate::columns::{days_from_civil, parameters_table, Columns};
+use crate::columns::{coefficients_table, days_from_civil, parameters_table, Columns};
 use crate::ids::{id_width, person_id, rng};
 use crate::sample::{below, bernoulli, exponential, gamma, logistic, poisson};
 use crate::{check_n, check_range, generate, Part};
@@ -316,15 +316,7 @@ pub fn victim_rows(
 /// assert_eq!(parts[0].batch.num_rows(), 9);
 /// ```
 pub fn victim_truth() -> Result<Vec<Part>> {
-    let coefficients = Columns::new()
-        .strings("term", TERMS.iter().map(|t| Some(t.name)))
-        .floats("coefficient", TERMS.iter().map(|t| Some(t.coefficient)))
-        .floats(
-            "rate_ratio",
-            TERMS.iter().map(|t| Some(t.coefficient.exp())),
-        )
-        .strings("description", TERMS.iter().map(|t| Some(t.description)))
-        .finish()?;
+    let coefficients = coefficients_table(&TERMS, "rate_ratio")?;
     let parameters = parameters_table(&[
         (
             "frailty_variance",
