@@ -18,6 +18,10 @@ use crate::error::{Error, Result};
 pub const CHUNK: usize = 64;
 /// Chunks in flight at once in [`ordered_fold`]; memory is `WAVE` accumulators.
 pub const WAVE: usize = 16;
+/// Most chunks [`ordered_map`] cuts its items into: each chunk makes its scratch state once, and
+/// per-node measures keep scratch the size of the graph, so many small chunks would spend their
+/// time allocating it.
+pub const MAX_MAP_CHUNKS: usize = 128;
 
 /// A flag that a long computation polls between items to stop early.
 ///
@@ -152,10 +156,12 @@ where
     Ok(total)
 }
 
-/// Map items `0..n` in parallel, keeping item order, polling `cancel` between chunks.
+/// Map items `0..n` in parallel, keeping item order, polling `cancel` between items.
 ///
-/// Each chunk makes its scratch state once with `state`; `f(item, &mut scratch)` computes an
-/// item's value. The output is in item order whatever the thread count.
+/// Items are cut into at most [`MAX_MAP_CHUNKS`] chunks of at least [`CHUNK`] items; each chunk
+/// makes its scratch state once with `state`, and `f(item, &mut scratch)` computes an item's
+/// value (leaving the scratch as it needs to find it). Each value is computed by one thread,
+/// so the output is the same, in item order, whatever the thread count.
 pub fn ordered_map<T, S, MakeState, F>(
     n: usize,
     cancel: &Cancel,
@@ -167,7 +173,7 @@ where
     MakeState: Fn() -> S + Sync,
     F: Fn(usize, &mut S) -> T + Sync,
 {
-    let ranges = chunks(n, CHUNK);
+    let ranges = chunks(n, n.div_ceil(MAX_MAP_CHUNKS).max(CHUNK));
     let parts: Vec<Vec<T>> = ranges
         .par_iter()
         .map(|range| {

@@ -1,8 +1,7 @@
 //! Local clustering and transitivity: how often a node's contacts are in contact themselves.
 
-use aluna_core::parallel::Cancel;
+use aluna_core::parallel::{ordered_map, Cancel};
 use aluna_core::{Error, Result};
-use rayon::prelude::*;
 
 use super::require_weights;
 use crate::CaseGraph;
@@ -166,7 +165,7 @@ impl Contacts {
 /// # Example
 /// ```
 /// use aluna_core::ids::{IdMap, Key};
-/// use aluna_core::parallel::Cancel;
+/// use aluna_core::parallel::{ordered_map, Cancel};
 /// use aluna_graph::centrality::clustering;
 /// use aluna_graph::{CaseGraph, EdgeRows, GraphOptions};
 /// let mut ids = IdMap::new_int();
@@ -195,29 +194,15 @@ pub fn clustering(graph: &CaseGraph, weighted: bool, cancel: &Cancel) -> Result<
     })
 }
 
-/// `f(v, scratch)` for every node, in parallel with one scratch vector per worker, in node
-/// order (each value is computed by one thread, so the result does not depend on the thread
-/// count); `cancel` is polled every 1024 nodes.
+/// `f(v, scratch)` for every node, in parallel, in node order, each chunk of nodes with one
+/// zeroed scratch vector (each value is computed by one thread, so the result does not depend on
+/// the thread count).
 fn per_node(
     n: usize,
     cancel: &Cancel,
     f: impl Fn(usize, &mut [f64]) -> f64 + Sync,
 ) -> Result<Vec<f64>> {
-    let out: Vec<f64> = (0..n)
-        .into_par_iter()
-        .with_min_len(256)
-        .map_init(
-            || vec![0.0; n],
-            |mark, v| {
-                if v % 1024 == 0 && cancel.is_cancelled() {
-                    return 0.0;
-                }
-                f(v, mark)
-            },
-        )
-        .collect();
-    cancel.check()?;
-    Ok(out)
+    ordered_map(n, cancel, || vec![0.0; n], |v, mark| f(v, mark))
 }
 
 /// Transitivity of an undirected graph, as networkx's `transitivity`: three times the number of
@@ -236,7 +221,7 @@ fn per_node(
 /// # Example
 /// ```
 /// use aluna_core::ids::{IdMap, Key};
-/// use aluna_core::parallel::Cancel;
+/// use aluna_core::parallel::{ordered_map, Cancel};
 /// use aluna_graph::centrality::transitivity;
 /// use aluna_graph::{CaseGraph, EdgeRows, GraphOptions};
 /// let mut ids = IdMap::new_int();
