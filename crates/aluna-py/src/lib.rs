@@ -4,6 +4,7 @@
 //! the error and converts the output. The documented API is the Python package `aluna`.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::panic))]
 
+mod careers;
 mod convert;
 mod errors;
 mod graph;
@@ -19,6 +20,7 @@ use pyo3::prelude::*;
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<graph::PyGraph>()?;
+    careers::register(m)?;
     groups::register(m)?;
     privacy::register(m)?;
     stats::register(m)?;
