@@ -7,7 +7,7 @@ aluna ships are synthetic; data about people that you bring stay pseudonymised, 
 personal data.
 """
 
-from aluna import datasets, exceptions, privacy, risk, synth
+from aluna import careers, datasets, exceptions, privacy, risk, synth
 from aluna._native import __version__
 from aluna.exceptions import AlunaError
 from aluna.graph import CaseGraph
@@ -16,6 +16,7 @@ __all__ = [
     "AlunaError",
     "CaseGraph",
     "__version__",
+    "careers",
     "datasets",
     "exceptions",
     "privacy",

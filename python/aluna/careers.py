@@ -5,7 +5,7 @@ while active, whether they specialise in sexual offences or are versatile, wheth
 seriousness of their offences escalates, and which latent groups of offending trajectories a
 population holds. This module answers those questions on pseudonymised person-level data:
 
-=============================  ======================================================================
+=============================  =====================================================================
 :func:`trajectories`           group-based trajectory models (Nagin 2005): Poisson, zero-inflated
                                Poisson (as crimCV) or logit trajectories, fitted by EM from seeded
                                starts for several numbers of groups, chosen by BIC, with Nagin's
@@ -17,7 +17,7 @@ population holds. This module answers those questions on pseudonymised person-le
                                from the transitions between successive offences
 :func:`escalation`             the trend of a seriousness score over each person's sequence of
                                offences, with a test of the average within-person trend
-=============================  ======================================================================
+=============================  =====================================================================
 
 Everything is computed in Rust (``aluna_stats::careers``); results are polars DataFrames keyed
 by your own person ids.
@@ -47,8 +47,14 @@ from aluna.exceptions import (
 )
 
 __all__ = [
+    "Escalation",
+    "Specialisation",
     "Trajectories",
     "TrajectoryModel",
+    "career_parameters",
+    "diversity",
+    "escalation",
+    "forward_specialisation",
     "trajectories",
 ]
 
@@ -96,8 +102,7 @@ def _select(
         column = next(
             c
             for c in frame.columns
-            if frame[c][row] is None
-            or (frame.schema[c].is_float() and math.isnan(frame[c][row]))
+            if frame[c][row] is None or (frame.schema[c].is_float() and math.isnan(frame[c][row]))
         )
         raise BadValueError(
             f"{what}: column `{column}`, row {row}: missing value (null or NaN); "
@@ -216,7 +221,7 @@ class TrajectoryModel:
 
         if ax is None:
             _, ax = plt.subplots(figsize=(7, 4.5))
-        shares = dict(zip(self.adequacy["group"], self.adequacy["share"]))
+        shares = dict(zip(self.adequacy["group"], self.adequacy["share"], strict=True))
         for (g,), part in self.table.group_by("group", maintain_order=True):
             t = part[self.time].to_numpy()
             (line,) = ax.plot(
@@ -254,9 +259,7 @@ class TrajectoryModel:
         ]
 
     def _repr_html_(self) -> str:
-        note = (
-            f"<p>{html.escape(self.covariance_note)}</p>" if self.covariance_note else ""
-        )
+        note = f"<p>{html.escape(self.covariance_note)}</p>" if self.covariance_note else ""
         return (
             _results.facts_html("Group-based trajectory model", self._facts())
             + _results.table_html(self.adequacy)
@@ -650,7 +653,12 @@ def trajectories(
         exposure = _column_name(exposure, "exposure")
     if model not in ("zip", "poisson", "logit"):
         raise ArgumentError(f"model: expected 'zip', 'poisson' or 'logit', got {model!r}")
-    for name, value, low in (("order", order, 0), ("zero_order", zero_order, 0), ("starts", starts, 1), ("max_iter", max_iter, 1)):
+    for name, value, low in (
+        ("order", order, 0),
+        ("zero_order", zero_order, 0),
+        ("starts", starts, 1),
+        ("max_iter", max_iter, 1),
+    ):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
             raise ArgumentError(f"{name}: expected a whole number of at least {low}, got {value!r}")
     if not (isinstance(tolerance, (int, float)) and tolerance > 0 and math.isfinite(tolerance)):
@@ -758,4 +766,608 @@ def trajectories(
         selected=selected,
         persons=int(out["persons"]),
         rows_dropped=dropped,
+    )
+
+
+# ------------------------------------------------------------------------------ career parameters
+
+
+def _names(value: str | Sequence[str] | None, argument: str) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    names = list(value)
+    for v in names:
+        _column_name(v, argument)
+    return names
+
+
+def career_parameters(
+    df: Any,
+    person: str,
+    age: str,
+    *,
+    offences: str | Sequence[str] | None = None,
+    sexual: str | None = None,
+    period: float = 1.0,
+    missing: Missing = "error",
+) -> pl.DataFrame:
+    r"""Career parameters per person: onset, last recorded offence, career length, frequency,
+    and the numbers and shares of sexual and other offences.
+
+    For each person, over their rows: ``onset_age`` is the youngest age with an offence,
+    ``last_offence_age`` the oldest, ``career_length`` their difference, and ``frequency``
+    Blumstein et al.'s individual offending frequency
+    :math:`\lambda = \text{offences} / (\text{career length} + \text{period})`: offences per
+    period of active career, counting the first and last periods in full (with yearly data, a
+    person with 3 offences at ages 15 to 17 has :math:`\lambda = 1` a year). Persons without
+    offences have nulls there. Ages are those recorded, so a career still running when
+    observation stops is cut there (``observed_to`` says when).
+
+    Parameters
+    ----------
+    df
+        A panel (one row per person and period, e.g. ``careers_panel``) or one row per offence.
+    person, age
+        Columns: person ids, and the age (or any time) of the row.
+    offences
+        Count column(s) whose sum is the row's number of offences; None: each row is one
+        offence.
+    sexual
+        Count (or boolean) column of the row's sexual offences, part of its offences; adds
+        ``sexual_offences``, ``other_offences``, ``sexual_share`` and ``other_share``.
+    period
+        Length of one period in the units of ``age`` (1 for yearly data).
+    missing
+        ``"error"`` or ``"drop"`` rows with a null or NaN.
+
+    Returns
+    -------
+    polars.DataFrame
+        Per person, in order of first appearance: your person column, ``periods`` (rows),
+        ``observed_from``, ``observed_to``, ``offences``, ``active_periods`` (rows with an
+        offence), ``onset_age``, ``last_offence_age``, ``career_length``, ``frequency`` and,
+        with ``sexual``, the sexual and other counts and shares. Ages keep an integer dtype.
+
+    References
+    ----------
+    .. [1] Blumstein, A., Cohen, J., Roth, J. A., & Visher, C. A. (Eds.) (1986). Criminal
+       Careers and "Career Criminals". National Academy Press. https://doi.org/10.17226/922
+    .. [2] Piquero, A. R., Farrington, D. P., & Blumstein, A. (2003). The criminal career
+       paradigm. Crime and Justice 30, 359-506. https://doi.org/10.1086/652234
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from aluna import careers
+    >>> panel = pl.DataFrame({"id": [7, 7, 7, 7, 8, 8], "age": [14, 15, 16, 17, 14, 15],
+    ...                       "offences": [0, 2, 0, 1, 0, 0], "sexual": [0, 1, 0, 0, 0, 0]})
+    >>> careers.career_parameters(panel, "id", "age", offences="offences",
+    ...                           sexual="sexual").select(
+    ...     "id", "onset_age", "career_length", "frequency", "sexual_share").rows()
+    [(7, 15, 2, 1.0, 0.3333333333333333), (8, None, None, None, None)]
+    """
+    person = _column_name(person, "person")
+    age = _column_name(age, "age")
+    counts = _names(offences, "offences")
+    if sexual is not None:
+        sexual = _column_name(sexual, "sexual")
+    if not (isinstance(period, (int, float)) and math.isfinite(period) and period > 0):
+        raise ArgumentError(f"period: expected a positive number, got {period!r}")
+    columns = [person, age, *counts] + ([sexual] if sexual else [])
+    frame, _ = _select(df, columns, missing=missing, what="career_parameters")
+    out = to_polars(
+        _native.career_parameters_table(
+            frame, person, age, counts, sexual=sexual, period=float(period)
+        )
+    )
+    dtype = frame.schema[age]
+    if dtype.is_integer() and float(period).is_integer():
+        out = out.with_columns(
+            pl.col(
+                "observed_from", "observed_to", "onset_age", "last_offence_age", "career_length"
+            ).cast(pl.Int64)
+        )
+    return out
+
+
+# ------------------------------------------------------------------------------ specialisation
+
+
+def _long_offences(
+    df: Any,
+    person: str,
+    offence_type: str | None,
+    types: Sequence[str] | None,
+    count: str | None,
+    extra: Sequence[str],
+    *,
+    missing: Missing,
+    what: str,
+) -> tuple[pl.DataFrame, str, str | None, int]:
+    """One row per offence (or per person, type and count): the frame and its type and count
+    columns; a wide table of count columns per type is unpivoted."""
+    if types is not None:
+        if offence_type is not None or count is not None:
+            raise ArgumentError(
+                f"{what}: give either offence_type (one row per offence, optionally with count) "
+                "or types (one count column per type), not both"
+            )
+        wide = _names(types, "types")
+        if not wide:
+            raise ArgumentError(f"{what}: types: give at least one count column")
+        frame, dropped = _select(df, [person, *extra, *wide], missing=missing, what=what)
+        long = frame.unpivot(
+            index=[person, *extra], on=wide, variable_name="type", value_name="__count"
+        )
+        return long, "type", "__count", dropped
+    if offence_type is None:
+        raise ArgumentError(f"{what}: give offence_type (a column) or types (count columns)")
+    offence_type = _column_name(offence_type, "offence_type")
+    if count is not None:
+        count = _column_name(count, "count")
+    columns = [person, *extra, offence_type] + ([count] if count else [])
+    frame, dropped = _select(df, columns, missing=missing, what=what)
+    return frame, offence_type, count, dropped
+
+
+def diversity(
+    offences: Any,
+    person: str,
+    offence_type: str | None = None,
+    *,
+    count: str | None = None,
+    types: Sequence[str] | None = None,
+    missing: Missing = "error",
+) -> pl.DataFrame:
+    r"""Blau's diversity index of each person's offences (versatility against specialisation).
+
+    :math:`D = 1 - \sum_k p_k^2`, with :math:`p_k` the share of the person's offences of type
+    :math:`k` (Simpson's index of diversity): 0 for someone whose offences are all of one type,
+    up to :math:`1 - 1/K` when they spread evenly over all :math:`K` types in the data.
+    ``diversity_normalised`` divides by :math:`1 - 1/K`, so 1 is the most versatile possible.
+
+    Parameters
+    ----------
+    offences
+        One row per offence (or per person and type, with ``count``), or a wide table with one
+        count column per type (``types``), such as ``careers_panel``.
+    person
+        Column of person ids.
+    offence_type
+        Column of offence types (long form).
+    count
+        Column of how many offences a row stands for (long form; default 1).
+    types
+        Count columns, one per type (wide form); their names are the types.
+    missing
+        ``"error"`` or ``"drop"`` rows with a null or NaN.
+
+    Returns
+    -------
+    polars.DataFrame
+        Per person, in order of first appearance: your person column, ``offences``, ``types``
+        (types with at least one offence), ``diversity`` and ``diversity_normalised`` (null
+        without offences).
+
+    References
+    ----------
+    .. [1] Blau, P. M. (1977). Inequality and Heterogeneity. Free Press.
+    .. [2] Mazerolle, P., Brame, R., Paternoster, R., Piquero, A., & Dean, C. (2000). Onset age,
+       persistence, and offending versatility: comparisons across gender. Criminology 38(4),
+       1143-1172. https://doi.org/10.1111/j.1745-9125.2000.tb01417.x
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from aluna import careers
+    >>> records = pl.DataFrame({"id": [1, 1, 1, 1, 2, 2],
+    ...                         "type": ["theft", "sexual", "theft", "drug", "sexual", "sexual"]})
+    >>> careers.diversity(records, "id", "type").with_columns(pl.col(pl.Float64).round(4)).rows()
+    [(1, 4, 3, 0.625, 0.9375), (2, 2, 1, 0.0, 0.0)]
+    """
+    person = _column_name(person, "person")
+    frame, type_column, count_column, _ = _long_offences(
+        offences, person, offence_type, types, count, (), missing=missing, what="diversity"
+    )
+    table, _ = _native.diversity_table(frame, person, type_column, count=count_column)
+    return to_polars(table)
+
+
+@dataclass(frozen=True, repr=False)
+class Specialisation:
+    """Forward specialisation in offence sequences (Farrington 1986).
+
+    Attributes
+    ----------
+    table
+        Per offence type: ``type``, ``transitions`` (offences of this type followed by another
+        offence, :math:`R_a`), ``repeats`` (followed by one of the same type, :math:`O_{aa}`),
+        ``expected`` (repeats expected without specialisation, :math:`R_a C_a / N`),
+        ``forward_specialisation`` (:math:`(O_{aa} - E_{aa}) / (R_a - E_{aa})`),
+        ``adjusted_residual`` and its two-sided normal ``p_value``.
+    transitions
+        The transition table, long: ``from``, ``to``, ``count``, ``expected``.
+    overall
+        The pooled coefficient :math:`(\\sum O_{aa} - \\sum E_{aa}) / (N - \\sum E_{aa})` (Cohen's
+        kappa of the transition table).
+    total
+        Transitions :math:`N`.
+    persons
+        Persons with at least one transition.
+    """
+
+    table: pl.DataFrame
+    transitions: pl.DataFrame
+    overall: float | None
+    total: int
+    persons: int
+
+    def plot(self, ax: Any = None) -> Any:
+        """The transition table as row proportions (where each type's next offence goes), the
+        diagonal being the repeats."""
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(5, 4.5))
+        labels = [str(t) for t in self.table["type"].to_list()]
+        k = len(labels)
+        counts = self.transitions["count"].to_numpy().reshape(k, k)
+        rows = counts.sum(axis=1, keepdims=True)
+        share = np.divide(counts, rows, out=np.zeros_like(counts), where=rows > 0)
+        image = ax.imshow(share, cmap="Blues", vmin=0, vmax=1)
+        ax.set_xticks(range(k))
+        ax.set_xticklabels(labels, rotation=45, ha="right")
+        ax.set_yticks(range(k))
+        ax.set_yticklabels(labels)
+        ax.set_xlabel("next offence")
+        ax.set_ylabel("offence")
+        ax.figure.colorbar(image, ax=ax, label="share of transitions")
+        return ax
+
+    def _repr_html_(self) -> str:
+        facts = [
+            ("transitions", self.total),
+            ("persons with a transition", self.persons),
+            ("overall forward specialisation", self.overall if self.overall is not None else "—"),
+        ]
+        return _results.facts_html("Forward specialisation", facts) + _results.table_html(
+            self.table
+        )
+
+    def __repr__(self) -> str:
+        overall = "None" if self.overall is None else f"{self.overall:.4f}"
+        return (
+            f"Specialisation(types={self.table.height}, transitions={self.total}, "
+            f"overall={overall})"
+        )
+
+
+def forward_specialisation(
+    offences: Any,
+    person: str,
+    time: str,
+    offence_type: str,
+    *,
+    count: str | None = None,
+    missing: Missing = "error",
+) -> Specialisation:
+    r"""Farrington's forward specialisation coefficient per offence type.
+
+    Each person's offences are put in time order; every pair of successive offences is a
+    transition from the first one's type to the second's. With the transition counts
+    :math:`O_{ab}`, row totals :math:`R_a`, column totals :math:`C_b` and :math:`N`
+    transitions, the forward specialisation coefficient of type :math:`a` is
+
+    .. math:: \text{FSC}_a = \frac{O_{aa} - E_{aa}}{R_a - E_{aa}}, \quad E_{aa} = R_a C_a / N,
+
+    0 when the type of the next offence is independent of this one (versatility), 1 when an
+    offence of type :math:`a` is always followed by another of type :math:`a` (complete
+    specialisation), negative when it is followed by other types more than chance would have
+    it. The adjusted residual :math:`(O_{aa} - E_{aa}) / \sqrt{E_{aa}(1 - R_a/N)(1 - C_a/N)}`
+    tests :math:`O_{aa} = E_{aa}` (Haberman 1973); transitions of different persons are taken
+    as independent.
+
+    Parameters
+    ----------
+    offences
+        One row per offence (or per person, time and type with ``count``).
+    person, time, offence_type
+        Columns: person ids, when the offence happened (numbers, dates or datetimes) and its
+        type. Rows may come in any order; offences of a person at the same time keep the
+        order of the rows (give a finer time if that order matters).
+    count
+        Column of how many offences of that type a row stands for (``c`` offences make
+        ``c - 1`` repeats).
+    missing
+        ``"error"`` or ``"drop"`` rows with a null or NaN.
+
+    Returns
+    -------
+    Specialisation
+        ``.table`` per type, ``.transitions``, ``.overall``, ``.plot()``.
+
+    References
+    ----------
+    .. [1] Farrington, D. P. (1986). Stepping stones to adult criminal careers. In D. Olweus,
+       J. Block & M. Radke-Yarrow (Eds.), Development of Antisocial and Prosocial Behavior
+       (pp. 359-384). Academic Press. https://doi.org/10.1016/B978-0-12-525570-3.50021-7
+    .. [2] Farrington, D. P., Snyder, H. N., & Finnegan, T. A. (1988). Specialization in
+       juvenile court careers. Criminology 26(3), 461-488.
+       https://doi.org/10.1111/j.1745-9125.1988.tb00851.x
+    .. [3] Haberman, S. J. (1973). The analysis of residuals in cross-classified tables.
+       Biometrics 29(1), 205-220. https://doi.org/10.2307/2529686
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from aluna import careers
+    >>> records = pl.DataFrame({
+    ...     "id": [1, 1, 1, 2, 2, 2, 3, 3],
+    ...     "year": [2001, 2002, 2003, 2001, 2004, 2005, 2002, 2003],
+    ...     "type": ["sexual", "sexual", "theft", "theft", "theft", "sexual", "theft", "theft"]})
+    >>> s = careers.forward_specialisation(records, "id", "year", "type")
+    >>> s.table.select("type", "repeats", pl.col("forward_specialisation").round(3)).rows()
+    [('sexual', 1.0, 0.167), ('theft', 2.0, 0.167)]
+    >>> round(s.overall, 3)
+    0.167
+    """
+    person = _column_name(person, "person")
+    time = _column_name(time, "time")
+    frame, type_column, count_column, _ = _long_offences(
+        offences,
+        person,
+        offence_type,
+        None,
+        count,
+        (time,),
+        missing=missing,
+        what="forward_specialisation",
+    )
+    out = _native.forward_specialisation_tables(
+        frame, person, time, type_column, count=count_column
+    )
+    table = to_polars(out["table"])
+    table = table.with_columns(
+        pl.col("adjusted_residual")
+        .map_elements(_results.normal_p, return_dtype=pl.Float64)
+        .alias("p_value")
+    )
+    transitions = to_polars(out["transitions"])
+    dtype = frame.schema[type_column]
+    if dtype.is_integer():
+        table = table.with_columns(pl.col("type").cast(dtype))
+        transitions = transitions.with_columns(pl.col("from", "to").cast(dtype))
+    else:
+        table = table.with_columns(pl.col("type").cast(pl.String))
+        transitions = transitions.with_columns(pl.col("from", "to").cast(pl.String))
+    return Specialisation(
+        table=table,
+        transitions=transitions,
+        overall=out["overall"],
+        total=int(out["total"]),
+        persons=int(out["persons"]),
+    )
+
+
+# ------------------------------------------------------------------------------ escalation
+
+
+@dataclass(frozen=True, repr=False)
+class Escalation:
+    """Escalation in seriousness over offending careers.
+
+    Attributes
+    ----------
+    estimate, std_error, statistic, df, p_value, ci_low, ci_high
+        The pooled within-person slope of seriousness per offence (or per unit of time), its
+        cluster-robust standard error by person, the t statistic with ``df`` degrees of
+        freedom (persons with a slope minus 1), the two-sided p-value and the interval.
+    summary
+        The same as a one-row term table.
+    table
+        Per person: your person column, ``offences``, ``mean_seriousness``,
+        ``first_seriousness``, ``last_seriousness``, ``slope`` (null with fewer than two
+        offences).
+    persons, persons_excluded, offences
+        Persons in the test (with a slope), persons left out (fewer than two offences or one
+        distinct time), offences of the persons in the test.
+    over, level
+        ``"sequence"`` or ``"time"``; the confidence level.
+    """
+
+    estimate: float
+    std_error: float
+    statistic: float
+    df: float
+    p_value: float
+    ci_low: float
+    ci_high: float
+    summary: pl.DataFrame
+    table: pl.DataFrame
+    persons: int
+    persons_excluded: int
+    offences: int
+    over: str
+    level: float
+
+    def plot(self, ax: Any = None) -> Any:
+        """The distribution of the persons' slopes, with the pooled slope and its interval."""
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(6, 3.5))
+        slopes = self.table["slope"].drop_nulls().to_numpy()
+        ax.hist(slopes, bins=min(40, max(5, len(slopes) // 5)), color="0.75")
+        ax.axvline(0.0, color="grey", lw=0.8, ls="--")
+        ax.axvline(self.estimate, color="black", lw=1.5, label="pooled within-person slope")
+        ax.axvspan(self.ci_low, self.ci_high, color="black", alpha=0.15)
+        unit = "offence" if self.over == "sequence" else "unit of time"
+        ax.set_xlabel(f"change in seriousness per {unit}")
+        ax.set_ylabel("persons")
+        ax.legend(frameon=False)
+        return ax
+
+    def _repr_html_(self) -> str:
+        facts = [
+            ("trend over", self.over),
+            ("persons in the test", self.persons),
+            ("persons left out (< 2 offences)", self.persons_excluded),
+            ("offences", self.offences),
+            ("df", self.df),
+        ]
+        return _results.facts_html("Escalation in seriousness", facts) + _results.table_html(
+            self.summary
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"Escalation(estimate={self.estimate:.4g}, std_error={self.std_error:.4g}, "
+            f"p_value={self.p_value:.4g}, persons={self.persons})"
+        )
+
+
+def escalation(
+    offences: Any,
+    person: str,
+    time: str,
+    seriousness: str | Mapping[Any, float],
+    *,
+    offence_type: str | None = None,
+    over: Literal["sequence", "time"] = "sequence",
+    level: float = 0.95,
+    missing: Missing = "error",
+) -> Escalation:
+    r"""Escalation in seriousness: the trend of a seriousness score over each person's
+    offences, and a test that the average within-person trend is zero.
+
+    For each person, offences are put in time order and the least-squares slope of
+    seriousness on the offence number :math:`k = 1, 2, \dots` (``over="sequence"``) or on time
+    (``over="time"``) is computed. The pooled estimate is the within-person (fixed-effects)
+    slope :math:`\hat\beta = \sum_i\sum_k \tilde x_{ik}\tilde s_{ik} / \sum_i\sum_k \tilde
+    x_{ik}^2`, with :math:`\tilde x`, :math:`\tilde s` centred on each person's means, so
+    differences in seriousness between persons do not count, only changes within careers.
+    Its standard error is cluster-robust by person,
+    :math:`\frac{G}{G-1}\sum_i(\sum_k \tilde x_{ik}\tilde e_{ik})^2 / (\sum \tilde x^2)^2`
+    (:math:`G` persons in the test; person effects not counted as parameters, Cameron & Miller
+    2015), equal to statsmodels' ``cov_type="cluster"`` on the centred data; the test uses
+    Student's t with :math:`G - 1` degrees of freedom. A positive slope is escalation, a
+    negative one de-escalation.
+
+    Parameters
+    ----------
+    offences
+        One row per offence.
+    person, time
+        Columns: person ids and when the offence happened (numbers, dates or datetimes). Rows
+        may come in any order; offences of a person at the same time keep the order of the
+        rows.
+    seriousness
+        A numeric column of seriousness scores, or a mapping from offence type to score (with
+        ``offence_type``), e.g. ``{"sexual": 5, "violent": 4, "theft": 2}``.
+    offence_type
+        The type column that a seriousness mapping reads.
+    over
+        ``"sequence"`` (per offence) or ``"time"`` (per unit of time).
+    level
+        Confidence level.
+    missing
+        ``"error"`` or ``"drop"`` rows with a null or NaN.
+
+    Returns
+    -------
+    Escalation
+
+    Raises
+    ------
+    ArgumentError
+        A seriousness mapping without ``offence_type``, or one missing a type in the data.
+    NotDefinedError
+        Fewer than two persons with two or more offences.
+
+    References
+    ----------
+    .. [1] Liu, J., Francis, B., & Soothill, K. (2011). A longitudinal study of escalation in
+       crime seriousness. Journal of Quantitative Criminology 27(2), 175-196.
+       https://doi.org/10.1007/s10940-010-9102-6
+    .. [2] Cameron, A. C., & Miller, D. L. (2015). A practitioner's guide to cluster-robust
+       inference. Journal of Human Resources 50(2), 317-372.
+       https://doi.org/10.3368/jhr.50.2.317
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from aluna import careers
+    >>> records = pl.DataFrame({
+    ...     "id": [1, 1, 1, 2, 2, 2, 3],
+    ...     "year": [2003, 2001, 2002, 2001, 2002, 2003, 2001],
+    ...     "type": ["sexual", "theft", "violent", "theft", "sexual", "theft", "drug"]})
+    >>> result = careers.escalation(records, "id", "year",
+    ...     {"theft": 1, "drug": 2, "violent": 3, "sexual": 5}, offence_type="type")
+    >>> round(result.estimate, 3), result.persons, result.persons_excluded
+    (1.0, 2, 1)
+    >>> result.table["slope"].to_list()
+    [2.0, 0.0, None]
+    """
+    person = _column_name(person, "person")
+    time = _column_name(time, "time")
+    if over not in ("sequence", "time"):
+        raise ArgumentError(f"over: expected 'sequence' or 'time', got {over!r}")
+    _results.z_value(level)
+    if isinstance(seriousness, Mapping):
+        if offence_type is None:
+            raise ArgumentError(
+                "escalation: a seriousness mapping needs offence_type, the column it maps"
+            )
+        offence_type = _column_name(offence_type, "offence_type")
+        frame, _ = _select(
+            offences, [person, time, offence_type], missing=missing, what="escalation"
+        )
+        unmapped = sorted(set(frame[offence_type].unique().to_list()) - set(seriousness), key=str)
+        if unmapped:
+            raise ArgumentError(
+                f"escalation: seriousness has no score for offence type(s) "
+                f"{', '.join(map(repr, unmapped))} of column `{offence_type}`"
+            )
+        frame = frame.with_columns(
+            pl.col(offence_type)
+            .replace_strict(dict(seriousness), return_dtype=pl.Float64)
+            .alias("__seriousness")
+        )
+        column = "__seriousness"
+    else:
+        column = _column_name(seriousness, "seriousness")
+        frame, _ = _select(offences, [person, time, column], missing=missing, what="escalation")
+    out = _native.escalation_test(frame, person, time, column, over=over, level=float(level))
+    table = to_polars(out["table"])
+    lo, hi = out["ci"]
+    term = "offence number" if over == "sequence" else time
+    summary = pl.DataFrame(
+        {
+            "term": [term],
+            "estimate": [out["estimate"]],
+            "std_error": [out["std_error"]],
+            "statistic": [out["statistic"]],
+            "p_value": [out["p_value"]],
+            "ci_low": [lo],
+            "ci_high": [hi],
+        }
+    )
+    persons = int(out["clusters"])
+    return Escalation(
+        estimate=float(out["estimate"]),
+        std_error=float(out["std_error"]),
+        statistic=float(out["statistic"]),
+        df=float(out["df"]),
+        p_value=float(out["p_value"]),
+        ci_low=float(lo),
+        ci_high=float(hi),
+        summary=summary,
+        table=table,
+        persons=persons,
+        persons_excluded=table.height - persons,
+        offences=int(out["offences"]),
+        over=over,
+        level=float(level),
     )

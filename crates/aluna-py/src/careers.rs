@@ -6,6 +6,10 @@ use std::sync::Arc;
 use aluna_core::Error;
 use aluna_stats::careers::model::{GroupParameters, Parameters};
 use aluna_stats::careers::panel::{CountModel, Panel, PanelColumns};
+use aluna_stats::careers::parameters::{career_parameters, Career, CareerColumns};
+use aluna_stats::careers::specialisation::{
+    diversity, escalation, forward_specialisation, OffenceColumns, TrendOver,
+};
 use aluna_stats::careers::trajectories::{
     em_step, fit_trajectories, TrajectoryFit, TrajectoryOptions,
 };
@@ -324,7 +328,277 @@ pub(crate) fn trajectory_em_step<'py>(
     Ok(d)
 }
 
+/// Career parameters per person.
+#[pyfunction]
+#[pyo3(signature = (frame, person, age, offences, sexual=None, period=1.0))]
+pub(crate) fn career_parameters_table(
+    py: Python<'_>,
+    frame: PyTable,
+    person: String,
+    age: String,
+    offences: Vec<String>,
+    sexual: Option<String>,
+    period: f64,
+) -> PyResult<PyTable> {
+    let t = table(frame);
+    let has_sexual = sexual.is_some();
+    let columns = CareerColumns {
+        person: person.clone(),
+        age,
+        offences,
+        sexual,
+        period,
+    };
+    let (persons, careers) = run_detached(py, None, move |_| career_parameters(&t, &columns))?;
+    let mut out: Vec<(&str, ArrayRef)> = vec![
+        (person.as_str(), persons.to_arrow(None)),
+        (
+            "periods",
+            ints(careers.iter().map(|c| c.rows as i64).collect()),
+        ),
+        (
+            "observed_from",
+            floats(careers.iter().map(|c| c.observed.0).collect()),
+        ),
+        (
+            "observed_to",
+            floats(careers.iter().map(|c| c.observed.1).collect()),
+        ),
+        (
+            "offences",
+            ints(careers.iter().map(|c| c.offences as i64).collect()),
+        ),
+        (
+            "active_periods",
+            ints(careers.iter().map(|c| c.active_periods as i64).collect()),
+        ),
+        (
+            "onset_age",
+            optional_floats(careers.iter().map(|c| c.onset).collect()),
+        ),
+        (
+            "last_offence_age",
+            optional_floats(careers.iter().map(|c| c.last).collect()),
+        ),
+        (
+            "career_length",
+            optional_floats(careers.iter().map(Career::length).collect()),
+        ),
+        (
+            "frequency",
+            optional_floats(careers.iter().map(|c| c.frequency(period)).collect()),
+        ),
+    ];
+    if has_sexual {
+        let share = |c: &Career, n: f64| (c.offences > 0.0).then(|| n / c.offences);
+        out.push((
+            "sexual_offences",
+            ints(careers.iter().map(|c| c.sexual as i64).collect()),
+        ));
+        out.push((
+            "other_offences",
+            ints(
+                careers
+                    .iter()
+                    .map(|c| (c.offences - c.sexual) as i64)
+                    .collect(),
+            ),
+        ));
+        out.push((
+            "sexual_share",
+            optional_floats(careers.iter().map(|c| share(c, c.sexual)).collect()),
+        ));
+        out.push((
+            "other_share",
+            optional_floats(
+                careers
+                    .iter()
+                    .map(|c| share(c, c.offences - c.sexual))
+                    .collect(),
+            ),
+        ));
+    }
+    output(out)
+}
+
+/// Blau's diversity index per person; also the number of types in the data.
+#[pyfunction]
+#[pyo3(signature = (frame, person, offence_type, count=None))]
+pub(crate) fn diversity_table(
+    py: Python<'_>,
+    frame: PyTable,
+    person: String,
+    offence_type: String,
+    count: Option<String>,
+) -> PyResult<(PyTable, usize)> {
+    let t = table(frame);
+    let columns = OffenceColumns {
+        person: person.clone(),
+        offence_type,
+        time: None,
+        count,
+    };
+    let (persons, rows, k) = run_detached(py, None, move |_| diversity(&t, &columns))?;
+    let table = output(vec![
+        (person.as_str(), persons.to_arrow(None)),
+        (
+            "offences",
+            ints(rows.iter().map(|r| r.offences as i64).collect()),
+        ),
+        ("types", ints(rows.iter().map(|r| r.types as i64).collect())),
+        (
+            "diversity",
+            optional_floats(rows.iter().map(|r| r.diversity).collect()),
+        ),
+        (
+            "diversity_normalised",
+            optional_floats(rows.iter().map(|r| r.normalised).collect()),
+        ),
+    ])?;
+    Ok((table, k))
+}
+
+/// Farrington's forward specialisation coefficients.
+#[pyfunction]
+#[pyo3(signature = (frame, person, time, offence_type, count=None))]
+pub(crate) fn forward_specialisation_tables<'py>(
+    py: Python<'py>,
+    frame: PyTable,
+    person: String,
+    time: String,
+    offence_type: String,
+    count: Option<String>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let t = table(frame);
+    let columns = OffenceColumns {
+        person,
+        offence_type,
+        time: Some(time),
+        count,
+    };
+    let (types, s) = run_detached(py, None, move |_| forward_specialisation(&t, &columns))?;
+    let k = s.types.len();
+    let by = &s.by_type;
+    let per_type = output(vec![
+        ("type", types.to_arrow(Some(&s.types))),
+        (
+            "transitions",
+            floats(by.iter().map(|b| b.transitions).collect()),
+        ),
+        ("repeats", floats(by.iter().map(|b| b.repeats).collect())),
+        ("expected", floats(by.iter().map(|b| b.expected).collect())),
+        (
+            "forward_specialisation",
+            optional_floats(by.iter().map(|b| b.coefficient).collect()),
+        ),
+        (
+            "adjusted_residual",
+            optional_floats(by.iter().map(|b| b.adjusted_residual).collect()),
+        ),
+    ])?;
+    let from: Vec<u32> = (0..k)
+        .flat_map(|a| std::iter::repeat_n(s.types[a], k))
+        .collect();
+    let to: Vec<u32> = (0..k).flat_map(|_| s.types.iter().copied()).collect();
+    let row_sum: Vec<f64> = s.transitions.iter().map(|r| r.iter().sum()).collect();
+    let col_sum: Vec<f64> = (0..k)
+        .map(|b| s.transitions.iter().map(|r| r[b]).sum())
+        .collect();
+    let transitions = output(vec![
+        ("from", types.to_arrow(Some(&from))),
+        ("to", types.to_arrow(Some(&to))),
+        (
+            "count",
+            floats(s.transitions.iter().flatten().copied().collect()),
+        ),
+        (
+            "expected",
+            floats(
+                (0..k * k)
+                    .map(|c| row_sum[c / k] * col_sum[c % k] / s.total)
+                    .collect(),
+            ),
+        ),
+    ])?;
+    let d = PyDict::new(py);
+    d.set_item("table", per_type)?;
+    d.set_item("transitions", transitions)?;
+    d.set_item("overall", s.overall)?;
+    d.set_item("total", s.total)?;
+    d.set_item("persons", s.persons)?;
+    Ok(d)
+}
+
+/// Escalation in seriousness: per-person slopes and the pooled within-person test.
+#[pyfunction]
+#[pyo3(signature = (frame, person, time, seriousness, over="sequence", level=0.95))]
+pub(crate) fn escalation_test<'py>(
+    py: Python<'py>,
+    frame: PyTable,
+    person: String,
+    time: String,
+    seriousness: String,
+    over: &str,
+    level: f64,
+) -> PyResult<Bound<'py, PyDict>> {
+    let over = match over {
+        "sequence" => TrendOver::Sequence,
+        "time" => TrendOver::Time,
+        other => {
+            return Err(Error::argument(
+                "over",
+                format!("expected \"sequence\" or \"time\", got {other:?}"),
+            ))
+            .py_err()
+        }
+    };
+    let t = table(frame);
+    let p = person.clone();
+    let (persons, e) = run_detached(py, None, move |_| {
+        escalation(&t, &p, &time, &seriousness, over, level)
+    })?;
+    let rows = &e.persons;
+    let per_person = output(vec![
+        (person.as_str(), persons.to_arrow(None)),
+        (
+            "offences",
+            ints(rows.iter().map(|r| r.offences as i64).collect()),
+        ),
+        (
+            "mean_seriousness",
+            floats(rows.iter().map(|r| r.mean).collect()),
+        ),
+        (
+            "first_seriousness",
+            floats(rows.iter().map(|r| r.first).collect()),
+        ),
+        (
+            "last_seriousness",
+            floats(rows.iter().map(|r| r.last).collect()),
+        ),
+        (
+            "slope",
+            optional_floats(rows.iter().map(|r| r.slope).collect()),
+        ),
+    ])?;
+    let d = PyDict::new(py);
+    d.set_item("table", per_person)?;
+    d.set_item("estimate", e.estimate)?;
+    d.set_item("std_error", e.std_error)?;
+    d.set_item("statistic", e.statistic)?;
+    d.set_item("df", e.df)?;
+    d.set_item("p_value", e.p_value)?;
+    d.set_item("ci", e.ci)?;
+    d.set_item("clusters", e.clusters)?;
+    d.set_item("offences", e.offences)?;
+    Ok(d)
+}
+
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(career_parameters_table, m)?)?;
+    m.add_function(wrap_pyfunction!(diversity_table, m)?)?;
+    m.add_function(wrap_pyfunction!(forward_specialisation_tables, m)?)?;
+    m.add_function(wrap_pyfunction!(escalation_test, m)?)?;
     m.add_function(wrap_pyfunction!(trajectories_fit, m)?)?;
     m.add_function(wrap_pyfunction!(trajectory_em_step, m)?)?;
     Ok(())

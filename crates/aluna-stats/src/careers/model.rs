@@ -11,7 +11,7 @@
 //! with `x_k = (1, τ_k, τ_k², …)`, `z_k` the same up to the zero-inflation order, and
 //! `τ_k = (t_k − centre) / scale` the time mapped onto `[−1, 1]` for numerical stability.
 
-use aluna_core::{Error, Result};
+use aluna_core::Result;
 use ndarray::Array2;
 
 use crate::careers::panel::CountModel;
@@ -239,8 +239,11 @@ pub(crate) struct GroupStatistics {
 }
 
 /// Newton's method with step halving for `max_b Σ_k f_k(x_kᵀ b)`, `f_k` concave; `f` returns
-/// (value, first, second derivative) at `η` for period `k`. Returns the number of steps, or
-/// `Err` if the curvature is singular (a group with no weight at some periods).
+/// (value, first, second derivative) at `η` for period `k`. Returns the number of steps.
+///
+/// Where the curvature becomes singular the maximum lies at infinity (a rate or probability
+/// tending to 0 or 1 at some periods, e.g. no offence at all at the youngest age): the method
+/// stops there, having never lowered the objective.
 pub(crate) fn newton(
     x: &Array2<f64>,
     b: &mut [f64],
@@ -279,10 +282,9 @@ pub(crate) fn newton(
                 info[[c, a]] = info[[a, c]];
             }
         }
-        let chol = Cholesky::new(&info).map_err(|_| Error::NotDefined {
-            what: "a trajectory group's M-step",
-            reason: "the group has no weight at some periods".into(),
-        })?;
+        let Ok(chol) = Cholesky::new(&info) else {
+            return Ok(step);
+        };
         let delta = chol.solve(&grad);
         let mut scale = 1.0;
         let mut accepted = None;
