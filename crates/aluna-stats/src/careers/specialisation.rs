@@ -547,3 +547,84 @@ pub fn escalation(
         },
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow_array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
+    use arrow_schema::{DataType, Field, Schema};
+    use std::sync::Arc;
+
+    fn offences(id: &[i64], t: &[i64], kind: &[&str], n: &[f64]) -> Table {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("id", DataType::Int64, false),
+            Field::new("t", DataType::Int64, false),
+            Field::new("type", DataType::Utf8, false),
+            Field::new("n", DataType::Float64, false),
+        ]));
+        let arrays: Vec<ArrayRef> = vec![
+            Arc::new(Int64Array::from(id.to_vec())),
+            Arc::new(Int64Array::from(t.to_vec())),
+            Arc::new(StringArray::from(kind.to_vec())),
+            Arc::new(Float64Array::from(n.to_vec())),
+        ];
+        Table::new(
+            schema.clone(),
+            vec![RecordBatch::try_new(schema, arrays).unwrap()],
+        )
+    }
+
+    fn columns(time: bool, count: bool) -> OffenceColumns {
+        OffenceColumns {
+            person: "id".into(),
+            offence_type: "type".into(),
+            time: time.then(|| "t".into()),
+            count: count.then(|| "n".into()),
+        }
+    }
+
+    #[test]
+    fn counts_stand_for_repeated_offences() {
+        // Person 1: 3 x A at t=1, then B: A->A twice, A->B once.
+        let t = offences(&[1, 1], &[1, 2], &["A", "B"], &[3.0, 1.0]);
+        let (_, s) = forward_specialisation(&t, &columns(true, true)).unwrap();
+        assert_eq!(s.transitions, vec![vec![2.0, 1.0], vec![0.0, 0.0]]);
+        assert_eq!(s.total, 3.0);
+        // B is never followed by anything: no coefficient.
+        assert_eq!(s.by_type[1].coefficient, None);
+    }
+
+    #[test]
+    fn persons_without_offences_have_no_diversity() {
+        let t = offences(&[1, 2, 2], &[1, 1, 2], &["A", "A", "B"], &[0.0, 1.0, 1.0]);
+        let (_, d, k) = diversity(&t, &columns(false, true)).unwrap();
+        assert_eq!(d[0].diversity, None);
+        assert_eq!(
+            (d[1].diversity, d[1].normalised, k),
+            (Some(0.5), Some(1.0), 2)
+        );
+    }
+
+    #[test]
+    fn sequences_need_a_time_and_tests_a_level() {
+        let t = offences(&[1, 1], &[1, 2], &["A", "B"], &[1.0, 1.0]);
+        assert!(matches!(
+            forward_specialisation(&t, &columns(false, false)),
+            Err(Error::InvalidArgument { name: "time", .. })
+        ));
+        assert!(matches!(
+            escalation(&t, "id", "t", "n", TrendOver::Sequence, 1.0),
+            Err(Error::InvalidArgument { name: "level", .. })
+        ));
+        // A person whose offences all share one time has no slope over time.
+        let t = offences(
+            &[1, 1, 2, 2, 3, 3],
+            &[1, 1, 1, 2, 1, 3],
+            &["A"; 6],
+            &[1.0, 2.0, 1.0, 2.0, 3.0, 1.0],
+        );
+        let (_, e) = escalation(&t, "id", "t", "n", TrendOver::Time, 0.95).unwrap();
+        assert_eq!(e.persons[0].slope, None);
+        assert_eq!(e.clusters, 2);
+    }
+}

@@ -1190,6 +1190,178 @@ fn finish(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::careers::panel::PanelColumns;
+    use aluna_core::table::Table;
+    use arrow_array::{ArrayRef, Float64Array, Int64Array, RecordBatch};
+    use arrow_schema::{DataType, Field, Schema};
+    use std::sync::Arc;
+
+    /// Two groups over 8 periods: rare and falling, frequent and peaking; Knuth's Poisson draws.
+    fn simulated(n: i64, seed: u64) -> Panel {
+        let mut rng = stream(seed, 0);
+        let (mut id, mut age, mut count) = (vec![], vec![], vec![]);
+        for person in 0..n {
+            let frequent = rng.random::<f64>() < 0.3;
+            for k in 0..8 {
+                let tau = (k as f64 - 3.5) / 3.5;
+                let rate = if frequent {
+                    (0.8 - tau * tau).exp()
+                } else {
+                    (-2.0 - 0.5 * tau).exp()
+                };
+                let (limit, mut product, mut y) = ((-rate).exp(), rng.random::<f64>(), 0.0);
+                while product > limit {
+                    product *= rng.random::<f64>();
+                    y += 1.0;
+                }
+                id.push(person);
+                age.push(14.0 + k as f64);
+                count.push(y);
+            }
+        }
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("id", DataType::Int64, false),
+            Field::new("age", DataType::Float64, false),
+            Field::new("n", DataType::Float64, false),
+        ]));
+        let arrays: Vec<ArrayRef> = vec![
+            Arc::new(Int64Array::from(id)),
+            Arc::new(Float64Array::from(age)),
+            Arc::new(Float64Array::from(count)),
+        ];
+        let batch = RecordBatch::try_new(schema.clone(), arrays).unwrap();
+        let columns = PanelColumns {
+            person: "id".into(),
+            time: "age".into(),
+            count: "n".into(),
+            exposure: None,
+        };
+        Panel::from_table(
+            &Table::new(schema, vec![batch]),
+            &columns,
+            CountModel::Poisson,
+        )
+        .unwrap()
+    }
+
+    fn bits(fits: &[GroupsFit]) -> Vec<u64> {
+        fits.iter()
+            .flat_map(|(_, f)| {
+                let f = f.as_ref().unwrap();
+                std::iter::once(f.log_likelihood.to_bits())
+                    .chain(f.posterior.iter().map(|w| w.to_bits()))
+                    .chain(
+                        f.estimates
+                            .groups
+                            .iter()
+                            .flat_map(|g| g.beta.iter().map(|b| b.to_bits())),
+                    )
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn identical_for_any_thread_count() {
+        let panel = simulated(3000, 1);
+        for model in [CountModel::Poisson, CountModel::ZeroInflatedPoisson] {
+            let options = TrajectoryOptions {
+                model,
+                groups: vec![1, 2, 3],
+                starts: 4,
+                start_persons: 1000,
+                ..Default::default()
+            };
+            let run = |threads| {
+                aluna_core::parallel::install(Some(threads), || {
+                    fit_trajectories(&panel, &options, &Cancel::new()).unwrap()
+                })
+                .unwrap()
+            };
+            let one = bits(&run(1));
+            assert_eq!(one, bits(&run(2)));
+            assert_eq!(one, bits(&run(4)));
+        }
+    }
+
+    #[test]
+    fn recovers_two_groups_and_never_lowers_the_likelihood() {
+        let panel = simulated(2000, 2);
+        for accelerate in [true, false] {
+            let options = TrajectoryOptions {
+                model: CountModel::Poisson,
+                groups: vec![1, 2, 3],
+                accelerate,
+                ..Default::default()
+            };
+            let fits = fit_trajectories(&panel, &options, &Cancel::new()).unwrap();
+            let bic: Vec<f64> = fits.iter().map(|(_, f)| f.as_ref().unwrap().bic).collect();
+            assert!(bic[1] < bic[0] && bic[1] < bic[2], "{bic:?}");
+            let two = fits[1].1.as_ref().unwrap();
+            assert!((two.shares[1] - 0.3).abs() < 0.03, "{:?}", two.shares);
+            for (_, fit) in &fits {
+                let fit = fit.as_ref().unwrap();
+                assert!(fit.converged);
+                for w in fit.trace.windows(2) {
+                    assert!(w[1] - w[0] >= -1e-9 * w[1].abs(), "{w:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn bad_options_are_named() {
+        let panel = simulated(20, 3);
+        let check = |options: TrajectoryOptions, name: &str| {
+            let err = fit_trajectories(&panel, &options, &Cancel::new()).unwrap_err();
+            assert!(
+                matches!(&err, Error::InvalidArgument { name: n, .. } if *n == name),
+                "{err}"
+            );
+        };
+        check(
+            TrajectoryOptions {
+                groups: vec![],
+                ..Default::default()
+            },
+            "groups",
+        );
+        check(
+            TrajectoryOptions {
+                groups: vec![2, 2],
+                ..Default::default()
+            },
+            "groups",
+        );
+        check(
+            TrajectoryOptions {
+                groups: vec![21],
+                ..Default::default()
+            },
+            "groups",
+        );
+        check(
+            TrajectoryOptions {
+                order: 8,
+                ..Default::default()
+            },
+            "order",
+        );
+        check(
+            TrajectoryOptions {
+                zero_order: 3,
+                ..Default::default()
+            },
+            "zero_order",
+        );
+        check(
+            TrajectoryOptions {
+                tolerance: 0.0,
+                ..Default::default()
+            },
+            "tolerance",
+        );
+    }
 
     #[test]
     fn kmeans_separates_obvious_clusters() {
