@@ -567,7 +567,7 @@ def trajectories(
         Columns: person ids (integers or strings), the period's time (a number: age or year)
         and the count in the period (whole numbers; 0/1 for ``model="logit"``).
     groups
-        Numbers of groups to fit (an int or several).
+        Numbers of groups to fit (an int or several, each from 1 to 20).
     model
         ``"zip"``, ``"poisson"`` or ``"logit"``.
     order

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use crate::careers::model::{sigmoid, Parameters, PeriodTable};
 use crate::careers::panel::CountModel;
 use crate::careers::trajectories::{Fitter, StartOutcome, TrajectoryFit};
-use crate::design::block_fold;
+use crate::design::BLOCK;
 use crate::linalg::Cholesky;
 
 /// Per group and period, the expected count per unit exposure: `(1 − ω) λ`, `λ` or `p`.
@@ -122,6 +122,27 @@ fn parameter_name(col: usize, j_n: usize, p: usize, q: usize) -> String {
     } else {
         format!("share of group {}", col - j_n * d + 2)
     }
+}
+
+/// Fold `0..n` in fixed blocks of `block` items, in parallel, adding block results in block
+/// order.
+fn bounded_fold<F>(n: usize, block: usize, len: usize, fold: F) -> Vec<f64>
+where
+    F: Fn(std::ops::Range<usize>, &mut [f64]) + Sync,
+{
+    let parts: Vec<Vec<f64>> = aluna_core::parallel::chunks(n, block)
+        .into_par_iter()
+        .map(|r| {
+            let mut acc = vec![0.0; len];
+            fold(r, &mut acc);
+            acc
+        })
+        .collect();
+    let mut total = vec![0.0; len];
+    for part in &parts {
+        total.iter_mut().zip(part).for_each(|(t, x)| *t += x);
+    }
+    total
 }
 
 /// Scores (η, ζ) and second derivatives (ηη, ηζ, ζζ) of a row's log-likelihood: of a zero
@@ -249,7 +270,10 @@ pub(crate) fn score_information(
                 }
             }
         });
-    let outer = block_fold(units.len(), size * size + size, |range, acc| {
+    // At most 64 partial sums of `size²` floats, whatever the number of units (block bounds
+    // depend on the data only, so the sum is the same for any number of threads).
+    let block = units.len().div_ceil(64).max(BLOCK);
+    let outer = bounded_fold(units.len(), block, size * size + size, |range, acc| {
         let mut u = vec![0.0; j_n * d];
         let mut s = vec![0.0; size];
         for i in range {

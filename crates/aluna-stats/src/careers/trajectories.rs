@@ -63,7 +63,7 @@ pub struct TrajectoryOptions {
     pub order: usize,
     /// Degree of the zero-inflation polynomial (zero-inflated Poisson only).
     pub zero_order: usize,
-    /// The numbers of groups to fit.
+    /// The numbers of groups to fit (each from 1 to 20).
     pub groups: Vec<usize>,
     /// Random starts per number of groups (one for a single group).
     pub starts: usize,
@@ -1035,10 +1035,10 @@ fn check_options(panel: &Panel, options: &TrajectoryOptions) -> Result<()> {
         !options.groups.is_empty(),
         Error::argument("groups", "give at least one number of groups")
     );
-    if let Some(&j) = options.groups.iter().find(|&&j| j == 0 || j > 50) {
+    if let Some(&j) = options.groups.iter().find(|&&j| j == 0 || j > 20) {
         return Err(Error::argument(
             "groups",
-            format!("numbers of groups must be between 1 and 50, got {j}"),
+            format!("numbers of groups must be between 1 and 20, got {j}"),
         ));
     }
     let mut sorted = options.groups.clone();
