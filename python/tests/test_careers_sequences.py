@@ -297,6 +297,28 @@ def test_escalation_equals_statsmodels_cluster_ols(events, over):
     assert ours.persons_excluded == ours.table["slope"].null_count()
 
 
+def test_escalation_worked_example_in_any_row_order():
+    # In time order: person 1 scores 1, 2, 4 (slope 1.5 per offence), person 2 scores 3, 2
+    # (slope -1), person 3 scores 1, 3 (slope 2). Pooled within-person slope:
+    # sum of centred cross-products / sum of centred squares = (3 - 0.5 + 1) / (2 + 0.5 + 0.5).
+    records = pl.DataFrame(
+        {
+            "id": [2, 1, 3, 1, 2, 3, 1],
+            "year": [2, 3, 4, 1, 1, 1, 2],
+            "score": [2.0, 4.0, 3.0, 1.0, 3.0, 1.0, 2.0],
+        }
+    )
+    result = careers.escalation(records, "id", "year", "score")
+    assert result.estimate == pytest.approx(3.5 / 3.0, rel=1e-12)
+    assert result.table.sort("id").select("id", "first_seriousness", "slope").rows() == [
+        (1, 1.0, pytest.approx(1.5)),
+        (2, 3.0, pytest.approx(-1.0)),
+        (3, 1.0, pytest.approx(2.0)),
+    ]
+    ordered = careers.escalation(records.sort("id", "year"), "id", "year", "score")
+    assert (ordered.estimate, ordered.std_error) == (result.estimate, result.std_error)
+
+
 def test_escalation_faces_and_bad_input():
     import matplotlib
 
