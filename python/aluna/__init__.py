@@ -7,7 +7,18 @@ aluna ships are synthetic; data about people that you bring stay pseudonymised, 
 personal data.
 """
 
-from aluna import datasets, evaluate, exceptions, exchange, iccs, privacy, risk, synth, temporal
+from aluna import (
+    careers,
+    datasets,
+    evaluate,
+    exceptions,
+    exchange,
+    iccs,
+    privacy,
+    risk,
+    synth,
+    temporal,
+)
 from aluna._native import __version__
 from aluna.exceptions import AlunaError
 from aluna.graph import CaseGraph
@@ -18,6 +29,7 @@ __all__ = [
     "AlunaError",
     "CaseGraph",
     "__version__",
+    "careers",
     "co_offending",
     "cross_crime_involvement",
     "datasets",

@@ -551,7 +551,13 @@ def synth_victims(
 ) -> list[tuple[str, Any]]: ...
 def synth_victims_truth() -> list[tuple[str, Any]]: ...
 def synth_careers_panel(
-    n: int, periods: int, seed: int, start: int, stop: int, threads: int | None = None
+    n: int,
+    periods: int,
+    seed: int,
+    start: int,
+    stop: int,
+    threads: int | None = None,
+    zero_inflation: float = 0.0,
 ) -> list[tuple[str, Any]]: ...
 def synth_careers_panel_truth() -> list[tuple[str, Any]]: ...
 def synth_linkage_pair(
@@ -570,3 +576,68 @@ def synth_linkage_pair_truth(
 def synth_case_network(
     n_persons: int, n_groups: int, seed: int, threads: int | None = None
 ) -> list[tuple[str, Any]]: ...
+
+# ---------------------------------------------------------------------------- careers
+
+__all__ += [
+    "career_parameters_table",
+    "diversity_table",
+    "escalation_test",
+    "forward_specialisation_tables",
+    "trajectories_fit",
+    "trajectory_em_step",
+]
+
+def trajectories_fit(
+    frame: Any,
+    person: str,
+    time: str,
+    count: str,
+    exposure: str | None = None,
+    model: str = "zip",
+    order: int = 2,
+    zero_order: int = 0,
+    groups: list[int] = ...,
+    starts: int = 10,
+    start_iterations: int = 25,
+    max_iter: int = 2000,
+    tolerance: float = 1e-8,
+    seed: int = 0,
+    accelerate: bool = True,
+    z_value: float = 1.959963984540054,
+    threads: int | None = None,
+) -> dict[str, Any]: ...
+def trajectory_em_step(
+    frame: Any,
+    person: str,
+    time: str,
+    count: str,
+    beta: list[list[float]],
+    gamma: list[list[float]],
+    shares: list[float],
+    exposure: str | None = None,
+    model: str = "zip",
+    zero_order: int = 0,
+) -> dict[str, Any]: ...
+def career_parameters_table(
+    frame: Any,
+    person: str,
+    age: str,
+    offences: list[str],
+    sexual: str | None = None,
+    period: float = 1.0,
+) -> Any: ...
+def diversity_table(
+    frame: Any, person: str, offence_type: str, count: str | None = None
+) -> tuple[Any, int]: ...
+def forward_specialisation_tables(
+    frame: Any, person: str, time: str, offence_type: str, count: str | None = None
+) -> dict[str, Any]: ...
+def escalation_test(
+    frame: Any,
+    person: str,
+    time: str,
+    seriousness: str,
+    over: str = "sequence",
+    level: float = 0.95,
+) -> dict[str, Any]: ...

@@ -121,7 +121,7 @@ _SPECS: dict[str, _Spec] = {
         sources={"people": ("data", "truth.persons")},
         units=lambda a: {"people": a["n"]},
         rows=lambda a, _s, i, j, t: _native.synth_careers_panel(
-            a["n"], a["periods"], a["seed"], i, j, t
+            a["n"], a["periods"], a["seed"], i, j, t, a.get("zero_inflation", 0.0)
         ),
         truth=lambda _a: _native.synth_careers_panel_truth(),
         rows_per_unit=lambda a: float(a["periods"]),
@@ -227,7 +227,10 @@ def _arguments(generator: str, given: Mapping[str, Any]) -> dict[str, Any]:
         "careers_panel": {"n": 1000, "periods": 20, "seed": 0},
         "linkage_pair": {"n": 2000, "overlap": 0.5, "corruption": 0.1, "seed": 0},
     }
-    unknown = set(given) - set(defaults[generator])
+    # Optional arguments kept out of the defaults, so that datasets made without them record
+    # the same arguments as before they existed.
+    optional = {"careers_panel": {"zero_inflation"}}.get(generator, set())
+    unknown = set(given) - set(defaults[generator]) - optional
     if unknown:
         raise ArgumentError(
             f"{generator}: unknown argument(s) {', '.join(sorted(unknown))}; it takes "
@@ -247,6 +250,20 @@ def _arguments(generator: str, given: Mapping[str, Any]) -> dict[str, Any]:
             args[name] = _check_fraction(name, args[name])
     if "delayed_entry" in args:
         args["delayed_entry"] = bool(args["delayed_entry"])
+    if "zero_inflation" in args:
+        value = args["zero_inflation"]
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
+            raise ArgumentError(
+                f"argument `zero_inflation`: expected a number in [0, 1), got {value!r}"
+            )
+        if not 0.0 <= float(value) < 1.0:
+            raise ArgumentError(
+                f"argument `zero_inflation`: must be at least 0 and below 1, got {value}"
+            )
+        if float(value) == 0.0:
+            del args["zero_inflation"]
+        else:
+            args["zero_inflation"] = float(value)
     return args
 
 
@@ -803,7 +820,12 @@ def victims(n: int = 2000, seed: int = 0, *, threads: int | None = None) -> Data
 
 
 def careers_panel(
-    n: int = 1000, periods: int = 20, seed: int = 0, *, threads: int | None = None
+    n: int = 1000,
+    periods: int = 20,
+    seed: int = 0,
+    *,
+    zero_inflation: float = 0.0,
+    threads: int | None = None,
 ) -> Dataset:
     r"""Yearly offence counts by type from age 12, with planted trajectory groups.
 
@@ -821,6 +843,11 @@ def careers_panel(
         Years per person (1 to 60), from age 12.
     seed
         Seed of the random streams.
+    zero_inflation
+        Probability that a person-year is a structural zero (no offence of any type, e.g. a
+        year in custody or abroad), independently over person-years: the counts then follow a
+        zero-inflated Poisson trajectory model. 0 (the default) gives the same panel as
+        without the option.
     threads
         Threads to use (default: all cores); the content does not depend on it.
 
@@ -845,7 +872,8 @@ def careers_panel(
     >>> panel.truth["groups"]["trajectory"].to_list()
     ['rare', 'adolescence_limited', 'late_onset', 'chronic']
     """
-    return generate("careers_panel", n=n, periods=periods, seed=seed, threads=threads)
+    extra = {"zero_inflation": zero_inflation} if zero_inflation else {}
+    return generate("careers_panel", n=n, periods=periods, seed=seed, threads=threads, **extra)
 
 
 def linkage_pair(

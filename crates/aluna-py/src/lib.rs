@@ -4,6 +4,7 @@
 //! the error and converts the output. The documented API is the Python package `aluna`.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::panic))]
 
+mod careers;
 mod convert;
 mod errors;
 mod evaluate;
@@ -23,6 +24,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<graph::PyGraph>()?;
     evaluate::register(m)?;
+    careers::register(m)?;
     groups::register(m)?;
     privacy::register(m)?;
     records::register(m)?;

@@ -115,7 +115,8 @@ fn synth_victims_truth() -> PyResult<Tables> {
 
 /// People `start..stop` of the careers panel.
 #[pyfunction]
-#[pyo3(signature = (n, periods, seed, start, stop, threads=None))]
+#[pyo3(signature = (n, periods, seed, start, stop, threads=None, zero_inflation=0.0))]
+#[allow(clippy::too_many_arguments)]
 fn synth_careers_panel(
     py: Python<'_>,
     n: u64,
@@ -124,8 +125,12 @@ fn synth_careers_panel(
     start: u64,
     stop: u64,
     threads: Option<usize>,
+    zero_inflation: f64,
 ) -> PyResult<Tables> {
-    let options = CareersOptions { n, periods, seed };
+    let options = CareersOptions {
+        zero_inflation,
+        ..CareersOptions::new(n, periods, seed)
+    };
     rows(py, threads, |cancel| {
         careers_rows(&options, start..stop, cancel)
     })

@@ -3,6 +3,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::panic))]
 #![warn(missing_docs)]
 
+pub mod careers;
 pub mod causal;
 pub mod competing;
 pub mod cox;

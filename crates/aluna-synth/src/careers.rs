@@ -13,13 +13,13 @@ use aluna_core::{ensure, Error, Result};
 
 use crate::columns::Columns;
 use crate::ids::{id_width, person_id, rng};
-use crate::sample::{below, categorical, poisson};
+use crate::sample::{below, categorical, poisson, uniform};
 use crate::{check_n, check_range, generate, Part};
 
 const DOMAIN: u64 = 0xCA4E_E450;
 
 /// Options of the careers panel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CareersOptions {
     /// Number of people.
     pub n: u64,
@@ -27,6 +27,22 @@ pub struct CareersOptions {
     pub periods: u32,
     /// Seed of the random streams.
     pub seed: u64,
+    /// Probability that a person-year is a structural zero (no offences of any type, e.g. a
+    /// year in custody or abroad), independently over person-years: a zero-inflated Poisson
+    /// panel. 0 (the default) draws nothing extra, so the panel is as without the option.
+    pub zero_inflation: f64,
+}
+
+impl CareersOptions {
+    /// `n` people over `periods` years with seed `seed`, without zero inflation.
+    pub fn new(n: u64, periods: u32, seed: u64) -> Self {
+        Self {
+            n,
+            periods,
+            seed,
+            zero_inflation: 0.0,
+        }
+    }
 }
 
 /// One planted trajectory group.
@@ -114,15 +130,18 @@ struct Career {
     counts: Vec<[i64; 5]>,
 }
 
-fn career(seed: u64, index: u64, periods: u32) -> Career {
+fn career(seed: u64, index: u64, periods: u32, zero_inflation: f64) -> Career {
     let r = &mut rng(seed, DOMAIN, index);
     let shares: Vec<f64> = GROUPS.iter().map(|g| g.share).collect();
     let group = categorical(r, &shares);
     let birth_year = 1990 + below(r, 10) as i64;
     let counts = (0..i64::from(periods))
         .map(|t| {
-            let mean = mean_offences(group, START_AGE + t);
             let mut row = [0i64; 5];
+            if zero_inflation > 0.0 && uniform(r) < zero_inflation {
+                return row;
+            }
+            let mean = mean_offences(group, START_AGE + t);
             for (k, share) in GROUPS[group].type_shares.iter().enumerate() {
                 row[k] = poisson(r, mean * share, 100) as i64;
             }
@@ -150,7 +169,7 @@ fn career(seed: u64, index: u64, periods: u32) -> Career {
 /// ```
 /// use aluna_core::parallel::Cancel;
 /// use aluna_synth::careers::{careers_rows, CareersOptions};
-/// let options = CareersOptions { n: 10, periods: 5, seed: 1 };
+/// let options = CareersOptions::new(10, 5, 1);
 /// let parts = careers_rows(&options, 0..10, &Cancel::new()).unwrap();
 /// assert_eq!(parts[0].batch.num_rows(), 50);
 /// ```
@@ -171,9 +190,19 @@ pub fn careers_rows(
         )
     );
     check_range(&rows, options.n, "people")?;
-    let (seed, periods) = (options.seed, options.periods);
+    ensure!(
+        (0.0..1.0).contains(&options.zero_inflation),
+        Error::argument(
+            "zero_inflation",
+            format!(
+                "must be at least 0 and below 1, got {}",
+                options.zero_inflation
+            )
+        )
+    );
+    let (seed, periods, zero) = (options.seed, options.periods, options.zero_inflation);
     let width = id_width(options.n);
-    let careers = generate(&rows, cancel, |i| career(seed, i, periods))?;
+    let careers = generate(&rows, cancel, |i| career(seed, i, periods, zero))?;
     let ids: Vec<String> = rows.clone().map(|i| person_id('P', i, width)).collect();
     let cells: Vec<(usize, i64)> = (0..careers.len())
         .flat_map(|k| (0..i64::from(periods)).map(move |t| (k, t)))
@@ -272,10 +301,11 @@ mod tests {
 
     #[test]
     fn periods_are_checked() {
+        let options = CareersOptions::new(3, 0, 1);
+        assert!(careers_rows(&options, 0..3, &Cancel::new()).is_err());
         let options = CareersOptions {
-            n: 3,
-            periods: 0,
-            seed: 1,
+            zero_inflation: 1.0,
+            ..CareersOptions::new(3, 5, 1)
         };
         assert!(careers_rows(&options, 0..3, &Cancel::new()).is_err());
     }
