@@ -5,6 +5,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::panic))]
 
 mod convert;
+mod disruption;
 mod errors;
 mod graph;
 mod groups;
@@ -21,6 +22,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<graph::PyGraph>()?;
     groups::register(m)?;
+    disruption::register(m)?;
     privacy::register(m)?;
     records::register(m)?;
     stats::register(m)?;
