@@ -259,6 +259,11 @@ class CaseGraph:
         polars.DataFrame
             ``node`` and ``degree`` (integers), or ``node`` and ``strength`` when weighted.
 
+        See Also
+        --------
+        top : rank people by this measure as targets, leaving victims out (this table
+            describes every node, victims included).
+
         Examples
         --------
         >>> import polars as pl, aluna
@@ -354,6 +359,11 @@ class CaseGraph:
         ArgumentError
             ``weight`` is not the graph's weight column, a link has weight 0, or ``epsilon``
             or ``delta`` lie outside (0, 1).
+
+        See Also
+        --------
+        top : rank people by this measure as targets, leaving victims out (this table
+            describes every node, victims included).
 
         References
         ----------
@@ -465,6 +475,11 @@ class CaseGraph:
         polars.DataFrame
             ``node`` and ``closeness``.
 
+        See Also
+        --------
+        top : rank people by this measure as targets, leaving victims out (this table
+            describes every node, victims included).
+
         References
         ----------
         .. [1] Freeman, L. C. (1979). Centrality in networks: I. Conceptual clarification.
@@ -505,6 +520,11 @@ class CaseGraph:
         -------
         polars.DataFrame
             ``node`` and ``harmonic``.
+
+        See Also
+        --------
+        top : rank people by this measure as targets, leaving victims out (this table
+            describes every node, victims included).
 
         References
         ----------
@@ -565,6 +585,11 @@ class CaseGraph:
         ConvergenceError
             ``max_iter`` iterations did not reach ``tol``.
 
+        See Also
+        --------
+        top : rank people by this measure as targets, leaving victims out (this table
+            describes every node, victims included).
+
         References
         ----------
         .. [1] Bonacich, P. (1972). Factoring and weighting approaches to status scores and
@@ -623,6 +648,11 @@ class CaseGraph:
         -------
         polars.DataFrame
             ``node`` and ``pagerank``.
+
+        See Also
+        --------
+        top : rank people by this measure as targets, leaving victims out (this table
+            describes every node, victims included).
 
         References
         ----------
@@ -699,6 +729,11 @@ class CaseGraph:
         ConvergenceError
             The series diverges (``alpha`` too large) or ``max_iter`` was reached.
 
+        See Also
+        --------
+        top : rank people by this measure as targets, leaving victims out (this table
+            describes every node, victims included).
+
         References
         ----------
         .. [1] Katz, L. (1953). A new status index derived from sociometric analysis.
@@ -743,6 +778,11 @@ class CaseGraph:
         -------
         polars.DataFrame
             ``node`` and ``core_number`` (integers).
+
+        See Also
+        --------
+        top : rank people by this measure as targets, leaving victims out (this table
+            describes every node, victims included).
 
         References
         ----------
@@ -1612,6 +1652,11 @@ class CaseGraph:
         polars.DataFrame
             ``node`` and ``constraint``.
 
+        See Also
+        --------
+        top : rank people by this measure as targets, leaving victims out (this table
+            describes every node, victims included).
+
         References
         ----------
         Burt, R. S. (1992). *Structural Holes*. Harvard University Press.
@@ -1653,6 +1698,11 @@ class CaseGraph:
         -------
         polars.DataFrame
             ``node`` and ``effective_size``.
+
+        See Also
+        --------
+        top : rank people by this measure as targets, leaving victims out (this table
+            describes every node, victims included).
 
         References
         ----------
@@ -2089,6 +2139,8 @@ class CaseGraph:
     ) -> pl.DataFrame:
         r"""One row per person with the standard network features, ready to join onto an
         offender table for risk models, optionally using only links seen before a cutoff.
+        Every person has a row, victims included: this describes, it does not rank (rank
+        targets with :meth:`top`, which leaves victims out).
 
         Columns (each equal to the method of the same name, networkx's semantics):
 
@@ -2115,7 +2167,9 @@ class CaseGraph:
         Leakage: with ``as_of``, only links first seen before the cutoff count (the graph of
         :meth:`subgraph` with ``end=as_of``, over all people), so no feature uses a link seen
         on or after it. A link recorded as a span counts when it began before the cutoff, with
-        the span's whole weight.
+        the span's whole weight. All people of the graph are kept (those first linked later
+        are isolated), so every cutoff normalises over the same people; build the graph with a
+        node table so that a person's later arrival does not change the node set.
 
         Parameters
         ----------
