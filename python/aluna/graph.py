@@ -2031,10 +2031,11 @@ class CaseGraph:
         pair :math:`\{a, b\}` of their remaining contacts, in ascending node order, draws one
         uniform number :math:`u` from the random stream :math:`(seed, t)`; if :math:`a` and
         :math:`b` are not linked and :math:`u <` ``recovery_probability``, they become linked.
-        Added links count like any other from then on. Criminal networks repair themselves this
-        way and can come out of disruption *more* efficient [2]_; Duijn et al. re-link contacts
-        to actors with the same role in the value chain, which needs role data; this rule is the
-        role-free version (triadic closure among the removed person's contacts).
+        Added links count like any other from then on. Criminal networks repair themselves and
+        can come out of disruption *more* efficient [2]_. In Duijn et al.'s model, contacts of a
+        removed actor find a replacement for them through their own network, within a
+        value-chain model of roles and skills; this rule is a simpler, role-free form of that
+        repair: triadic closure among the removed person's contacts.
         ``recovery_probability`` is a scenario setting, not an estimate: compare several.
 
         Cost per step: degree and key players :math:`O(n + m)`, PageRank :math:`O(m)` per
@@ -2073,8 +2074,10 @@ class CaseGraph:
         Raises
         ------
         ArgumentError
-            An unknown strategy or recovery, ``steps`` below 1 or above the number of people who
-            may be removed, or a probability outside [0, 1].
+            An unknown strategy or recovery, ``steps`` not a whole number, below 1 or above the
+            number of people who may be removed, or a probability outside [0, 1].
+        EmptyInputError
+            A graph without people.
 
         References
         ----------
@@ -2100,6 +2103,10 @@ class CaseGraph:
         """
         check_choice("strategy", strategy, STRATEGIES)
         check_choice("recovery", recovery, ("none", "neighbours"))
+        if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+            raise ArgumentError(
+                f"argument `steps`: must be at least 1 removal (a whole number), got {steps!r}"
+            )
         excluded = roles_argument(exclude_roles)
         curve, added = _native.disruption_of(
             self._graph,
@@ -2148,7 +2155,8 @@ class CaseGraph:
         - ``betweenness`` (normalised; exact up to ``exact_betweenness_limit`` nodes, above that
           sampled within ``epsilon`` with probability ``1 - delta``, seeded: exact betweenness
           costs :math:`O(nm)`);
-        - ``closeness`` (Wasserman-Faust corrected), ``harmonic``;
+        - ``closeness`` (Wasserman-Faust corrected), ``harmonic`` (exact: one breadth-first
+          search per node, :math:`O(nm)`, like exact betweenness);
         - ``eigenvector``: computed on the largest connected component (strongly connected when
           directed; ties: the one holding the earliest node) and null elsewhere. The leading
           eigenvector is unique and positive only on a connected graph; values of different

@@ -21,7 +21,7 @@ import pytest
 
 import aluna
 from aluna.disruption import Disruption
-from aluna.exceptions import ArgumentError
+from aluna.exceptions import ArgumentError, EmptyInputError
 
 from .conftest import edge_frame, node_frame
 
@@ -117,6 +117,16 @@ GRAPHS = {
 # ---------------------------------------------------------------------------- by hand
 
 
+def efficiencies(graph: nx.Graph, removed: list) -> list[float]:
+    """networkx's global efficiency of the graph as given, then after each removal."""
+    left = graph.copy()
+    out = [nx.global_efficiency(left)]
+    for v in removed:
+        left.remove_node(v)
+        out.append(nx.global_efficiency(left))
+    return out
+
+
 def test_star_falls_apart_when_the_hub_goes():
     star = nx.star_graph(5)  # hub 0 and leaves 1..5
     d = case_graph(star).disruption("degree", steps=2)
@@ -129,6 +139,7 @@ def test_star_falls_apart_when_the_hub_goes():
     assert d.table["efficiency"].to_list() == [pytest.approx((10 + 20 / 2) / 30), 0.0, 0.0]
     assert d.table["largest_component_fraction"].to_list() == [1.0, 1 / 6, 1 / 6]
     assert d.removed == [0, 1]
+    assert d.table["efficiency"].to_list() == pytest.approx(efficiencies(star, d.removed))
 
 
 def test_path_loses_its_middle_to_betweenness():
@@ -139,6 +150,15 @@ def test_path_loses_its_middle_to_betweenness():
     assert d.table["components"].to_list() == [1, 2, 3, 4]
     assert d.table["largest_component"].to_list() == [7, 3, 3, 1]
     assert d.table["score"][1] == pytest.approx(nx.betweenness_centrality(path)[3])
+    assert d.table["largest_component_fraction"].to_list() == [1.0, 3 / 7, 3 / 7, 1 / 7]
+    assert d.table["efficiency"].to_list() == pytest.approx(efficiencies(path, d.removed))
+    # Degree: every inner node has two contacts, the earliest (1) goes; then 2 has one left,
+    # and 3 is the earliest with two: {0}, {2} and 4 - 5 - 6 are left.
+    d = case_graph(path).disruption("degree", steps=2)
+    assert d.removed == [1, 3]
+    assert d.table["components"].to_list() == [1, 2, 3]
+    assert d.table["largest_component_fraction"].to_list() == [1.0, 5 / 7, 3 / 7]
+    assert d.table["efficiency"].to_list() == pytest.approx(efficiencies(path, d.removed))
 
 
 def test_barbell_is_cut_at_its_bridge():
@@ -155,6 +175,33 @@ def test_barbell_is_cut_at_its_bridge():
     assert d.removed == [4]
     assert d.table["components"].to_list() == [1, 2]
     assert d.table["largest_component"].to_list() == [11, 6]
+    assert d.table["efficiency"].to_list() == pytest.approx(efficiencies(barbell, d.removed))
+
+
+def test_two_cliques_joined_by_a_bridge():
+    """Two 5-cliques joined by the link 4 - 5: its two ends tie on every measure (the earlier,
+    4, goes); the rest of its clique stays whole, so 2 components, the largest 5 of 10."""
+    cliques = nx.barbell_graph(5, 0)
+    assert list(nx.bridges(cliques)) == [(4, 5)]
+    for strategy in ("degree", "betweenness", "pagerank"):
+        for recalculate in (True, False):
+            d = case_graph(cliques).disruption(strategy, steps=2, recalculate=recalculate)
+            assert d.removed[0] == 4, (strategy, recalculate)
+            first = d.table.row(1, named=True)
+            assert (first["components"], first["largest_component"]) == (2, 5)
+            assert first["largest_component_fraction"] == 5 / 10
+            assert first["fragmentation"] == pytest.approx(1 - (4 * 3 + 5 * 4) / (9 * 8))
+            assert d.table["efficiency"].to_list() == pytest.approx(
+                efficiencies(cliques, d.removed), rel=1e-12
+            )
+    # Second, degree takes 5 either way: recalculated, it ties on four contacts with the rest
+    # of its clique (the others have three) and is the earliest; ranked once, it had five.
+    assert case_graph(cliques).disruption("degree", steps=2).removed == [4, 5]
+    # Key players: removing either end of the bridge fragments the most; the seeded order
+    # breaks the tie.
+    ours = case_graph(cliques)
+    ends = {ours.disruption("key_players", steps=1, seed=s).removed[0] for s in range(8)}
+    assert ends == {4, 5}
 
 
 # ---------------------------------------------------------------------------- against networkx
@@ -297,6 +344,43 @@ def test_partial_repair_is_a_seeded_share_of_the_open_pairs():
     assert 0.25 < share < 0.35
 
 
+def test_repair_by_hand():
+    """Duijn, Kashirin & Sloot's point, by hand: a star of four whose hub is arrested. Without
+    repair it falls into four isolated people (efficiency 0); with every pair of the hub's
+    contacts re-linking, they form a clique (efficiency 1, above the star's 0.7)."""
+    star = nx.star_graph(4)
+    ours = case_graph(star)
+    plain = ours.disruption("degree", steps=1)
+    healed = ours.disruption("degree", steps=1, recovery="neighbours", recovery_probability=1.0)
+    assert plain.table.select("components", "links", "efficiency").rows() == [
+        (1, 4, pytest.approx(0.7)),
+        (4, 0, 0.0),
+    ]
+    assert healed.table.select("components", "links", "links_added", "efficiency").rows() == [
+        (1, 4, 0, pytest.approx(0.7)),
+        (1, 6, 6, 1.0),
+    ]
+    assert healed.added_links.rows() == [
+        (1, 1, 2),
+        (1, 1, 3),
+        (1, 1, 4),
+        (1, 2, 3),
+        (1, 2, 4),
+        (1, 3, 4),
+    ]
+    # Links already there are not added again; a repair only links the removed person's
+    # contacts. 0 - 1 - 2 - 3 plus 0 - 2: node 2 goes (three contacts: 0, 1 and 3), 0 - 1 are
+    # linked already, so 0 - 3 and 1 - 3 are added.
+    path = nx.path_graph(4)
+    path.add_edge(0, 2)
+    d = case_graph(path).disruption(
+        "degree", steps=1, recovery="neighbours", recovery_probability=1.0
+    )
+    assert d.removed == [2]  # three contacts: 0, 1 and 3
+    assert sorted(d.added_links.select("source", "target").rows()) == [(0, 3), (1, 3)]
+    assert_replays(path, d)
+
+
 def test_no_repair_at_probability_zero():
     d = case_graph(GRAPHS["karate"]).disruption(
         "degree", steps=5, recovery="neighbours", recovery_probability=0.0
@@ -309,6 +393,22 @@ def test_no_repair_at_probability_zero():
 # ---------------------------------------------------------------------------- seeds, threads
 
 
+@pytest.mark.parametrize("strategy", ["degree", "betweenness", "pagerank", "key_players"])
+@pytest.mark.parametrize("recalculate", [True, False])
+def test_same_seed_same_result(strategy, recalculate):
+    ours = case_graph(GRAPHS["les-miserables"])
+    kwargs = {
+        "steps": 5,
+        "recalculate": recalculate,
+        "recovery": "neighbours",
+        "recovery_probability": 0.4,
+    }
+    a = ours.disruption(strategy, seed=21, **kwargs)
+    b = ours.disruption(strategy, seed=21, **kwargs)
+    assert a.table.equals(b.table)
+    assert a.added_links.equals(b.added_links)
+
+
 def test_random_strategy_is_reproducible_by_seed():
     ours = case_graph(GRAPHS["les-miserables"])
     a = ours.disruption("random", steps=10, seed=11)
@@ -318,7 +418,7 @@ def test_random_strategy_is_reproducible_by_seed():
     assert_replays(GRAPHS["les-miserables"], a)
 
 
-@pytest.mark.parametrize("strategy", ["betweenness", "pagerank", "key_players", "random"])
+@pytest.mark.parametrize("strategy", ["degree", "betweenness", "pagerank", "key_players", "random"])
 def test_identical_for_any_thread_count(strategy):
     graph = nx.barabasi_albert_graph(300, 2, seed=4)
     ours = case_graph(graph)
@@ -396,6 +496,9 @@ def test_bad_input_is_refused():
         ours.disruption(steps=0)
     with pytest.raises(ArgumentError, match="`steps`: asks for 16 removals"):
         ours.disruption(steps=16)
+    for steps in (-1, 2.5, True, "3"):
+        with pytest.raises(ArgumentError, match="`steps`: must be at least 1 removal"):
+            ours.disruption(steps=steps)  # type: ignore[arg-type]
     with pytest.raises(ArgumentError, match="`recovery_probability`"):
         ours.disruption(recovery="neighbours", recovery_probability=1.5)
     with pytest.raises(ArgumentError, match="`recovery_probability`"):
@@ -406,8 +509,14 @@ def test_bad_input_is_refused():
         ours.disruption(exclude_roles=("boss",))
     with pytest.raises(ArgumentError, match="`threads`"):
         ours.disruption(threads=0)
-    with pytest.raises(OverflowError):
-        ours.disruption(steps=-1)
+    nobody = aluna.CaseGraph.from_edges(
+        pl.DataFrame(schema={"source": pl.Int64, "target": pl.Int64}),
+        nodes=pl.DataFrame(schema={"node": pl.Int64}),
+    )
+    assert nobody.number_of_nodes() == 0
+    for strategy in ("degree", "random"):
+        with pytest.raises(EmptyInputError, match="the graph has no people"):
+            nobody.disruption(strategy, steps=1)
 
 
 def test_ctrl_c_interrupts_a_long_simulation():

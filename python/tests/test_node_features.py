@@ -227,6 +227,32 @@ def test_each_persons_cutoff_equals_networkx_on_their_own_graph():
         assert single.row(0, named=True) == {k: v for k, v in row.items() if k != "index_year"}
 
 
+def test_as_of_equals_the_graph_built_from_the_links_before_the_cutoff():
+    """A scalar cutoff, a per-person time table and a per-person node attribute each give, row
+    by row, the features of the graph built from the edge table filtered to links seen before
+    that person's cutoff (same people, same order)."""
+    edges = timed_edges(11, n=45, m=100)
+    people = aluna.CaseGraph.from_edges(edges, time="year").nodes().select("node")
+    ours = aluna.CaseGraph.from_edges(edges, time="year", nodes=people)
+
+    def built(cutoff: int) -> pl.DataFrame:
+        kept = edges.filter(pl.col("year") < cutoff)
+        return aluna.CaseGraph.from_edges(kept, time="year", nodes=people).node_features()
+
+    for cutoff in (2010, 2013, 2016, 2019, 2020):
+        assert ours.node_features(as_of=cutoff).equals(built(cutoff)), cutoff
+    nodes = people["node"].to_list()
+    index = pl.DataFrame({"node": nodes, "index_year": [2011 + v % 9 for v in nodes]})
+    by_table = ours.node_features(as_of=index)
+    by_column = ours.with_node_attributes(index).node_features(as_of="index_year")
+    assert by_column.sort("node").equals(by_table.sort("node"))
+    graphs = {year: built(year) for year in index["index_year"].unique()}
+    for row in by_table.iter_rows(named=True):
+        year = row.pop("index_year")
+        expected = graphs[year].filter(pl.col("node") == row["node"]).row(0, named=True)
+        assert row == expected, (row["node"], year)
+
+
 def test_no_feature_uses_a_link_seen_at_or_after_the_cutoff():
     """For each person, plant links at and after their own cutoff, touching them, their
     contacts and strangers: their row stays as it was; links planted before it do change it."""

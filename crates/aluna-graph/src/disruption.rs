@@ -390,9 +390,10 @@ fn scores(view: &View, strategy: DisruptionStrategy, cancel: &Cancel) -> Result<
 /// step `t` leaves, every pair `{a, b}` of their remaining contacts, taken in ascending `(a, b)`
 /// order, draws one uniform number `u` in `[0, 1)` from stream `(seed, t)`; if `a` and `b` are not
 /// linked and `u < probability`, the link `a – b` is added. Added links count as any other from
-/// then on (in measures, scores and later repairs). Duijn et al. re-link contacts to actors of the
-/// same role in the value chain, which needs role data; this rule is the role-free version:
-/// triadic closure among the removed person's contacts.
+/// then on (in measures, scores and later repairs). In Duijn et al.'s model, contacts of a removed
+/// actor find a replacement for them through their own network, within a value-chain model of
+/// roles and skills; this rule is a simpler, role-free form of that repair: triadic closure among
+/// the removed person's contacts.
 ///
 /// Cost per step: degree `O(n + m)`; betweenness `O(n m)` (Brandes, parallel over sources);
 /// PageRank `O(m)` per iteration; key players `O(n + m)` (one depth-first search scores every
@@ -402,7 +403,7 @@ fn scores(view: &View, strategy: DisruptionStrategy, cancel: &Cancel) -> Result<
 /// for any number of threads, so the whole simulation is determined by `seed`.
 ///
 /// # Errors
-/// `InvalidArgument` when `steps` is 0 or larger than the number of people who may be removed,
+/// `Empty` for a graph without people; `InvalidArgument` when `steps` is 0 or larger than the number of people who may be removed,
 /// for a recovery probability outside `[0, 1]`; `Cancelled`.
 ///
 /// # References
@@ -439,6 +440,12 @@ pub fn disruption(
     cancel: &Cancel,
 ) -> Result<Disruption> {
     let n = graph.number_of_nodes();
+    ensure!(
+        n > 0,
+        Error::Empty {
+            what: "the graph has no people, so there is no one to remove".to_owned(),
+        }
+    );
     let candidates = filter.candidates(graph);
     let steps = options.steps;
     ensure!(
@@ -450,8 +457,9 @@ pub fn disruption(
         Error::argument(
             "steps",
             format!(
-                "asks for {steps} removals but only {} of the {n} people may be removed (roles \
-                 {:?} are never removed)",
+                "asks for {steps} removal{} but only {} of the {n} people may be removed \
+                 (roles {:?} are never removed)",
+                if steps == 1 { "" } else { "s" },
                 candidates.len(),
                 filter
                     .excluded_roles()
@@ -472,7 +480,6 @@ pub fn disruption(
     }
     let strategy = options.strategy;
     let seed = options.seed;
-    let eligible = filter.eligible(graph);
     let mut view = View::new(graph);
     // Key players' tie-breaking order, as in `key_players`.
     let mut priority = candidates.clone();
@@ -530,7 +537,7 @@ pub fn disruption(
                 let s = scores(&view, strategy, cancel)?;
                 let mut best: Option<u32> = None;
                 for &v in &candidates {
-                    if view.removed[v as usize] || !eligible[v as usize] {
+                    if view.removed[v as usize] {
                         continue;
                     }
                     // Candidates come in node order, so among ties the earlier node stays
@@ -628,6 +635,62 @@ mod tests {
         // Left: 0 - 1 and 3 - 4; betweenness is 0 everywhere: the smaller index goes.
         assert_eq!(d.steps[2].removed, Some(0));
         assert_eq!(d.steps[2].fragmentation, Some(1.0 - 2.0 / 6.0));
+    }
+
+    #[test]
+    fn a_cancelled_simulation_stops() {
+        let g = graph(4, &[(0, 1), (1, 2), (2, 3)], false);
+        let cancel = Cancel::new();
+        cancel.cancel();
+        for strategy in DisruptionStrategy::ALL {
+            let options = DisruptionOptions {
+                strategy,
+                steps: 2,
+                ..Default::default()
+            };
+            let err = disruption(&g, &options, &TargetFilter::default(), &cancel).unwrap_err();
+            assert_eq!(err, Error::Cancelled, "{strategy:?}");
+        }
+    }
+
+    #[test]
+    fn identical_for_any_thread_count() {
+        use aluna_core::parallel::install;
+        use rand::Rng;
+        let mut rng = stream(3, 99);
+        let mut edges = Vec::new();
+        for a in 0..200u32 {
+            for b in a + 1..200 {
+                if rng.random::<f64>() < 0.03 {
+                    edges.push((a, b));
+                }
+            }
+        }
+        let g = graph(200, &edges, false);
+        for strategy in DisruptionStrategy::ALL {
+            let options = DisruptionOptions {
+                strategy,
+                steps: 5,
+                recovery: Recovery::Neighbours { probability: 0.3 },
+                seed: 4,
+                ..Default::default()
+            };
+            let at = |threads| install(Some(threads), || run(&g, options)).unwrap();
+            assert_eq!(at(1), at(3), "{strategy:?}");
+        }
+    }
+
+    #[test]
+    fn an_empty_graph_is_refused() {
+        let g = graph(0, &[], false);
+        let err = disruption(
+            &g,
+            &DisruptionOptions::default(),
+            &TargetFilter::default(),
+            &Cancel::new(),
+        )
+        .unwrap_err();
+        assert!(matches!(err, Error::Empty { .. }), "{err}");
     }
 
     #[test]

@@ -176,6 +176,7 @@ fn undirected(graph: &CaseGraph) -> Result<CaseGraph> {
 ///   different components would not be comparable (each scaled to unit norm on its own). It is
 ///   computed on the largest component (ties: the one holding the earliest node) and is `None`
 ///   elsewhere, and everywhere when that component has fewer than two nodes;
+/// - closeness and harmonic centrality are exact (one breadth-first search per node, `O(n m)`);
 /// - communities are Leiden's (seeded), labelled 0 for the largest;
 /// - articulation points take links as undirected.
 ///
