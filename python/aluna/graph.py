@@ -2149,7 +2149,7 @@ class CaseGraph:
         Every person has a row, victims included: this describes, it does not rank (rank
         targets with :meth:`top`, which leaves victims out).
 
-        Columns (each equal to the method of the same name, networkx's semantics):
+        Columns (each as the method of that measure computes it, networkx's semantics):
 
         - ``degree`` (and ``strength`` with ``weight``);
         - ``betweenness`` (normalised; exact up to ``exact_betweenness_limit`` nodes, above that
@@ -2174,10 +2174,13 @@ class CaseGraph:
 
         Leakage: with ``as_of``, only links first seen before the cutoff count (the graph of
         :meth:`subgraph` with ``end=as_of``, over all people), so no feature uses a link seen
-        on or after it. A link recorded as a span counts when it began before the cutoff, with
-        the span's whole weight. All people of the graph are kept (those first linked later
-        are isolated), so every cutoff normalises over the same people; build the graph with a
-        node table so that a person's later arrival does not change the node set.
+        on or after it. A link recorded as a span (the first and last co-occurrence of
+        :func:`aluna.link_records` with ``time``) counts when it began before the cutoff, with
+        the span's whole weight, which may include co-occurrences after the cutoff: with
+        ``weight`` on such a graph, build it from the records made before the cutoff instead.
+        All people of the graph are kept (those first linked later are isolated), so every
+        cutoff normalises over the same people; build the graph with a node table so that a
+        person's later arrival does not change the node set.
 
         Parameters
         ----------
@@ -2216,6 +2219,8 @@ class CaseGraph:
         ------
         ArgumentError
             ``as_of`` given but the graph's links have no time, or a time that cannot be read.
+        ColumnError
+            An ``as_of`` table without the id column, or without exactly one time column.
         UnknownNodeError, DuplicateError, BadValueError
             An ``as_of`` table naming a node the graph lacks, a node twice, or a null time.
 

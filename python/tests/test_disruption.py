@@ -483,6 +483,26 @@ def test_result_object_faces():
         d.plot(measures=["diameter"])
 
 
+def test_html_escapes_ids_and_plot_draws_the_curve():
+    g = nx.path_graph(["<b>a</b>", "b&c", "d", "e"])
+    d = case_graph(g).disruption("betweenness", steps=2, exclude_roles=None)
+    page = d._repr_html_()
+    assert "<b>a</b>" not in page
+    assert "b&amp;c" in page
+    assert page.count("<tr>") == 1 + 3  # header + steps 0, 1, 2
+    ax = d.plot(measures=["largest_component_fraction", "efficiency", "fragmentation"])
+    lines = ax.get_lines()
+    assert len(lines) == 3
+    assert list(lines[0].get_xdata()) == [0, 1, 2]
+    assert list(lines[0].get_ydata()) == d.table["largest_component_fraction"].to_list()
+    assert list(lines[1].get_ydata()) == d.table["efficiency"].to_list()
+    assert ax.get_xlabel() == "people removed"
+    assert "betweenness (recalculated)" in lines[0].get_label()
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+
+
 # ---------------------------------------------------------------------------- errors, Ctrl-C
 
 

@@ -284,6 +284,26 @@ def test_no_feature_uses_a_link_seen_at_or_after_the_cutoff():
         assert changed["degree"][0] == rows.filter(pl.col("node") == person)["degree"][0] + 1
 
 
+def test_a_span_counts_from_its_start_with_its_whole_weight():
+    """As documented: a pair of link_records sharing one phone in 2012 and another in 2018 is
+    one link spanning 2012-2018 of weight 2; it counts from 2013 on, with weight 2."""
+    records = pl.DataFrame(
+        {
+            "person_id": [1, 2, 1, 2, 3],
+            "phone": ["a", "a", "b", "b", "c"],
+            "year": [2012, 2012, 2018, 2018, 2012],
+        }
+    )
+    g = aluna.link_records(records, identifiers=["phone"], time="year", weighting="count")
+    rows = {
+        year: g.node_features(as_of=year, weight="weight").select("node", "degree", "strength")
+        for year in (2012, 2013, 2019)
+    }
+    assert rows[2012].rows() == [(1, 0, 0.0), (2, 0, 0.0), (3, 0, 0.0)]
+    assert rows[2013].rows() == [(1, 1, 2.0), (2, 1, 2.0), (3, 0, 0.0)]
+    assert rows[2019].equals(rows[2013])
+
+
 def test_dates_datetimes_strings_and_attribute_columns():
     start = date(2020, 1, 1)
     edges = timed_edges(8, n=30, m=60).with_columns(
