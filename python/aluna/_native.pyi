@@ -16,6 +16,7 @@ __all__ = [
     "co_offending",
     "communities_of",
     "cumulative_incidence_table",
+    "disruption_of",
     "effect_weighting",
     "eligible_targets",
     "encode_for_linkage",
@@ -36,6 +37,7 @@ __all__ = [
     "match_nearest",
     "modularity_of",
     "multiplex_table",
+    "node_features_of",
     "noisy_counts",
     "one_to_one",
     "panel_twfe",
@@ -197,6 +199,33 @@ def rank_targets(
     node: str = "node",
     top: int | None = None,
     exclude_roles: list[str] = ...,
+) -> Any: ...
+
+# ---------------------------------------------------------------------------- disruption, features
+
+def disruption_of(
+    graph: Graph,
+    strategy: str = "degree",
+    steps: int = 10,
+    recalculate: bool = True,
+    recovery: str = "none",
+    recovery_probability: float = 0.5,
+    seed: int = 0,
+    efficiency: bool = True,
+    exclude_roles: list[str] = ...,
+    threads: int | None = None,
+) -> tuple[Any, Any]: ...
+def node_features_of(
+    graph: Graph,
+    end: int | None = None,
+    nodes: Any = None,
+    weighted: bool = False,
+    exact_betweenness_limit: int = 10_000,
+    epsilon: float = 0.01,
+    delta: float = 0.1,
+    seed: int = 0,
+    resolution: float = 1.0,
+    threads: int | None = None,
 ) -> Any: ...
 
 # ---------------------------------------------------------------------------- records

@@ -10,6 +10,7 @@ import polars as pl
 
 from aluna import _native
 from aluna._interop import arrow_table, ids_frame, to_polars
+from aluna.disruption import STRATEGIES, Disruption
 from aluna.exceptions import ArgumentError, ColumnError
 from aluna.groups import (
     DEFAULT_EXCLUDED_ROLES,
@@ -258,6 +259,11 @@ class CaseGraph:
         polars.DataFrame
             ``node`` and ``degree`` (integers), or ``node`` and ``strength`` when weighted.
 
+        See Also
+        --------
+        top : rank people by this measure as targets, leaving victims out (this table
+            describes every node, victims included).
+
         Examples
         --------
         >>> import polars as pl, aluna
@@ -353,6 +359,11 @@ class CaseGraph:
         ArgumentError
             ``weight`` is not the graph's weight column, a link has weight 0, or ``epsilon``
             or ``delta`` lie outside (0, 1).
+
+        See Also
+        --------
+        top : rank people by this measure as targets, leaving victims out (this table
+            describes every node, victims included).
 
         References
         ----------
@@ -464,6 +475,11 @@ class CaseGraph:
         polars.DataFrame
             ``node`` and ``closeness``.
 
+        See Also
+        --------
+        top : rank people by this measure as targets, leaving victims out (this table
+            describes every node, victims included).
+
         References
         ----------
         .. [1] Freeman, L. C. (1979). Centrality in networks: I. Conceptual clarification.
@@ -504,6 +520,11 @@ class CaseGraph:
         -------
         polars.DataFrame
             ``node`` and ``harmonic``.
+
+        See Also
+        --------
+        top : rank people by this measure as targets, leaving victims out (this table
+            describes every node, victims included).
 
         References
         ----------
@@ -564,6 +585,11 @@ class CaseGraph:
         ConvergenceError
             ``max_iter`` iterations did not reach ``tol``.
 
+        See Also
+        --------
+        top : rank people by this measure as targets, leaving victims out (this table
+            describes every node, victims included).
+
         References
         ----------
         .. [1] Bonacich, P. (1972). Factoring and weighting approaches to status scores and
@@ -622,6 +648,11 @@ class CaseGraph:
         -------
         polars.DataFrame
             ``node`` and ``pagerank``.
+
+        See Also
+        --------
+        top : rank people by this measure as targets, leaving victims out (this table
+            describes every node, victims included).
 
         References
         ----------
@@ -698,6 +729,11 @@ class CaseGraph:
         ConvergenceError
             The series diverges (``alpha`` too large) or ``max_iter`` was reached.
 
+        See Also
+        --------
+        top : rank people by this measure as targets, leaving victims out (this table
+            describes every node, victims included).
+
         References
         ----------
         .. [1] Katz, L. (1953). A new status index derived from sociometric analysis.
@@ -742,6 +778,11 @@ class CaseGraph:
         -------
         polars.DataFrame
             ``node`` and ``core_number`` (integers).
+
+        See Also
+        --------
+        top : rank people by this measure as targets, leaving victims out (this table
+            describes every node, victims included).
 
         References
         ----------
@@ -1611,6 +1652,11 @@ class CaseGraph:
         polars.DataFrame
             ``node`` and ``constraint``.
 
+        See Also
+        --------
+        top : rank people by this measure as targets, leaving victims out (this table
+            describes every node, victims included).
+
         References
         ----------
         Burt, R. S. (1992). *Structural Holes*. Harvard University Press.
@@ -1652,6 +1698,11 @@ class CaseGraph:
         -------
         polars.DataFrame
             ``node`` and ``effective_size``.
+
+        See Also
+        --------
+        top : rank people by this measure as targets, leaving victims out (this table
+            describes every node, victims included).
 
         References
         ----------
@@ -1933,6 +1984,335 @@ class CaseGraph:
         return to_polars(
             _native.eligible_targets(self._graph, exclude_roles=roles_argument(exclude_roles))
         )
+
+    # ================================================================ disruption and features
+    # disruption (sequential removal, with or without repair) and node_features (as of a date)
+
+    def disruption(
+        self,
+        strategy: Literal["degree", "betweenness", "pagerank", "key_players", "random"] = "degree",
+        *,
+        steps: int = 10,
+        recalculate: bool = True,
+        recovery: Literal["none", "neighbours"] = "none",
+        recovery_probability: float = 0.5,
+        seed: int = 0,
+        efficiency: bool = True,
+        exclude_roles: Iterable[str] | None = DEFAULT_EXCLUDED_ROLES,
+        threads: int | None = None,
+    ) -> Disruption:
+        r"""Simulate the disruption of the network: remove ``steps`` people one at a time and
+        follow how it falls apart (Albert, Jeong & Barabási [1]_), or repairs itself (Duijn,
+        Kashirin & Sloot [2]_).
+
+        Each step removes the eligible person the strategy ranks first, then records the people
+        left, their links, connected components, the largest component, Borgatti's
+        fragmentation :math:`1 - \sum_c s_c(s_c-1) / (n(n-1))` and the global efficiency [3]_
+
+        .. math:: E = \frac{1}{n(n-1)} \sum_{i \ne j} \frac{1}{d(i, j)}
+
+        of the network left (:math:`n` people left, :math:`1/d = 0` for pairs cut apart; equal
+        to networkx's ``global_efficiency``). Links are taken as undirected and unweighted.
+
+        Victims are never removed by default (``exclude_roles``): in case-link graphs they and
+        their relatives share phones and accounts with offenders and would otherwise look like
+        targets. They stay in the network, count in every measure and can re-link in a repair.
+
+        Strategies: ``"degree"`` (most contacts left), ``"betweenness"`` (highest normalised
+        betweenness), ``"pagerank"`` (highest PageRank, alpha 0.85), ``"key_players"`` (the
+        removal that fragments the network most, Borgatti 2006), ``"random"`` (a seeded random
+        order: the baseline). With ``recalculate`` the measure is recomputed on the network left
+        before every removal (the adaptive attack); without, people are ranked once on the
+        network as given and removed in that order, and ``"key_players"`` removes Borgatti's
+        set of size ``steps`` (:meth:`key_players`) in the order found. Ties go to the earlier
+        node (key players: a seeded random order).
+
+        Repair (``recovery="neighbours"``): after a person is removed at step :math:`t`, every
+        pair :math:`\{a, b\}` of their remaining contacts, in ascending node order, draws one
+        uniform number :math:`u` from the random stream :math:`(seed, t)`; if :math:`a` and
+        :math:`b` are not linked and :math:`u <` ``recovery_probability``, they become linked.
+        Added links count like any other from then on. Criminal networks repair themselves and
+        can come out of disruption *more* efficient [2]_. In Duijn et al.'s model, contacts of a
+        removed actor find a replacement for them through their own network, within a
+        value-chain model of roles and skills; this rule is a simpler, role-free form of that
+        repair: triadic closure among the removed person's contacts.
+        ``recovery_probability`` is a scenario setting, not an estimate: compare several.
+
+        Cost per step: degree and key players :math:`O(n + m)`, PageRank :math:`O(m)` per
+        iteration, betweenness :math:`O(nm)`; efficiency :math:`O(\lceil n/256 \rceil D (n+m))`
+        (bit-parallel breadth-first search, :math:`D` the diameter), which dominates on large
+        networks: turn it off with ``efficiency=False``. Removals only mask people; nothing is
+        rebuilt unless a repair adds links. The same ``seed`` gives the same result for any
+        number of threads.
+
+        Parameters
+        ----------
+        strategy
+            Who is removed next.
+        steps
+            How many people to remove (at most the number of eligible people).
+        recalculate
+            Recompute the strategy's measure after every removal.
+        recovery
+            ``"none"`` or ``"neighbours"`` (the repair rule above).
+        recovery_probability
+            Probability that a pair of a removed person's contacts re-link, in [0, 1].
+        seed
+            Seed of the random strategy, the key-player search and the repair.
+        efficiency
+            Compute global efficiency at every step.
+        exclude_roles
+            Roles never removed (victims, by default); ``None`` or ``()`` removes anyone.
+        threads
+            Threads (``None``: all cores).
+
+        Returns
+        -------
+        Disruption
+            ``.table`` (the resilience curve), ``.added_links``, ``.removed``, ``.plot()``.
+
+        Raises
+        ------
+        ArgumentError
+            An unknown strategy or recovery, ``steps`` not a whole number, below 1 or above the
+            number of people who may be removed, or a probability outside [0, 1].
+        EmptyInputError
+            A graph without people.
+
+        References
+        ----------
+        .. [1] Albert, R., Jeong, H., & Barabási, A.-L. (2000). Error and attack tolerance of
+           complex networks. Nature 406, 378-382. https://doi.org/10.1038/35019019
+        .. [2] Duijn, P. A. C., Kashirin, V., & Sloot, P. M. A. (2014). The relative
+           ineffectiveness of criminal network disruption. Scientific Reports 4, 4238.
+           https://doi.org/10.1038/srep04238
+        .. [3] Latora, V., & Marchiori, M. (2001). Efficient behavior of small-world networks.
+           Physical Review Letters 87, 198701. https://doi.org/10.1103/PhysRevLett.87.198701
+
+        Examples
+        --------
+        >>> import polars as pl, aluna
+        >>> star = pl.DataFrame({"source": ["hub"] * 4, "target": ["a", "b", "c", "d"]})
+        >>> d = aluna.CaseGraph.from_edges(star).disruption("degree", steps=1)
+        >>> d.table.select("step", "node", "components", "efficiency").rows()
+        [(0, None, 1, 0.7), (1, 'hub', 4, 0.0)]
+        >>> healed = aluna.CaseGraph.from_edges(star).disruption(
+        ...     "degree", steps=1, recovery="neighbours", recovery_probability=1.0)
+        >>> healed.table.select("step", "links_added", "efficiency").rows()
+        [(0, 0, 0.7), (1, 6, 1.0)]
+        """
+        check_choice("strategy", strategy, STRATEGIES)
+        check_choice("recovery", recovery, ("none", "neighbours"))
+        if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+            raise ArgumentError(
+                f"argument `steps`: must be at least 1 removal (a whole number), got {steps!r}"
+            )
+        excluded = roles_argument(exclude_roles)
+        curve, added = _native.disruption_of(
+            self._graph,
+            strategy=strategy,
+            steps=steps,
+            recalculate=recalculate,
+            recovery=recovery,
+            recovery_probability=float(recovery_probability),
+            seed=seed,
+            efficiency=efficiency,
+            exclude_roles=excluded,
+            threads=threads,
+        )
+        return Disruption(
+            table=to_polars(curve),
+            added_links=self._edge_names(to_polars(added)),
+            strategy=strategy,
+            recalculate=recalculate,
+            recovery=recovery,
+            recovery_probability=None if recovery == "none" else float(recovery_probability),
+            seed=seed,
+            excluded_roles=tuple(excluded),
+        )
+
+    def node_features(
+        self,
+        as_of: Any = None,
+        *,
+        node: str = "node",
+        weight: str | None = None,
+        exact_betweenness_limit: int = 10_000,
+        epsilon: float = 0.01,
+        delta: float = 0.1,
+        resolution: float = 1.0,
+        seed: int = 0,
+        threads: int | None = None,
+    ) -> pl.DataFrame:
+        r"""One row per person with the standard network features, ready to join onto an
+        offender table for risk models, optionally using only links seen before a cutoff.
+        Every person has a row, victims included: this describes, it does not rank (rank
+        targets with :meth:`top`, which leaves victims out).
+
+        Columns (each as the method of that measure computes it, networkx's semantics):
+
+        - ``degree`` (and ``strength`` with ``weight``);
+        - ``betweenness`` (normalised; exact up to ``exact_betweenness_limit`` nodes, above that
+          sampled within ``epsilon`` with probability ``1 - delta``, seeded: exact betweenness
+          costs :math:`O(nm)`);
+        - ``closeness`` (Wasserman-Faust corrected), ``harmonic`` (exact: one breadth-first
+          search per node, :math:`O(nm)`, like exact betweenness);
+        - ``eigenvector``: computed on the largest connected component (strongly connected when
+          directed; ties: the one holding the earliest node) and null elsewhere. The leading
+          eigenvector is unique and positive only on a connected graph; values of different
+          components would each be scaled to unit norm on their own and are not comparable.
+          Null everywhere when that component has fewer than two people;
+        - ``pagerank``, ``core_number``, ``clustering``;
+        - ``constraint`` and ``effective_size`` (Burt; null for people without contacts);
+        - ``component_size`` (weakly connected when directed);
+        - ``community`` and ``community_size`` (Leiden, ``seed``; 0 is the largest community);
+        - ``articulation_point`` (links taken as undirected).
+
+        With ``weight``, the weights are tie strengths: they add ``strength`` and weigh PageRank,
+        eigenvector, clustering, constraint, effective size and communities; betweenness,
+        closeness and harmonic always count links.
+
+        Leakage: with ``as_of``, only links first seen before the cutoff count (the graph of
+        :meth:`subgraph` with ``end=as_of``, over all people), so no feature uses a link seen
+        on or after it. A link recorded as a span (the first and last co-occurrence of
+        :func:`aluna.link_records` with ``time``) counts when it began before the cutoff, with
+        the span's whole weight, which may include co-occurrences after the cutoff: with
+        ``weight`` on such a graph, build it from the records made before the cutoff instead.
+        All people of the graph are kept (those first linked later are isolated), so every
+        cutoff normalises over the same people; build the graph with a node table so that a
+        person's later arrival does not change the node set.
+
+        Parameters
+        ----------
+        as_of
+            ``None``: every link. A time (a value of the graph's time type, or an ISO string):
+            links seen before it. Each person's own cutoff, such as their index date: a table
+            with ``node`` (or the ``node`` argument's column) and one time column (rows with a
+            null time are an error), or the name of a node attribute column (people with a null
+            there are left out). Each person's features are computed on the graph of the links
+            seen before their own time, exactly: people are grouped by time and each distinct
+            time costs one run of every feature (run in parallel across times), so round times
+            (to a month, say) on large graphs. Community labels then identify groups only among
+            people with the same time; compare ``community_size`` across people.
+        node
+            The id column of an ``as_of`` table.
+        weight
+            The graph's weight column, read as tie strength.
+        exact_betweenness_limit
+            Largest number of nodes with exact betweenness.
+        epsilon, delta
+            Accuracy and failure probability of sampled betweenness.
+        resolution
+            Modularity resolution of the communities.
+        seed
+            Seed of the communities and of sampled betweenness.
+        threads
+            Threads (``None``: all cores); the result is the same for any number.
+
+        Returns
+        -------
+        polars.DataFrame
+            ``node``, the time column (per-person cutoffs only) and the features; in node order,
+            or in the order of the ``as_of`` table.
+
+        Raises
+        ------
+        ArgumentError
+            ``as_of`` given but the graph's links have no time, or a time that cannot be read.
+        ColumnError
+            An ``as_of`` table without the id column, or without exactly one time column.
+        UnknownNodeError, DuplicateError, BadValueError
+            An ``as_of`` table naming a node the graph lacks, a node twice, or a null time.
+
+        Examples
+        --------
+        >>> import polars as pl, aluna
+        >>> links = pl.DataFrame({"source": ["ann", "bo", "bo"], "target": ["bo", "cy", "dan"],
+        ...                       "year": [2018, 2020, 2023]})
+        >>> g = aluna.CaseGraph.from_edges(links, time="year")
+        >>> g.node_features().select("node", "degree", "articulation_point").rows()
+        [('ann', 1, False), ('bo', 3, True), ('cy', 1, False), ('dan', 1, False)]
+        >>> people = pl.DataFrame({"node": ["bo", "cy"], "index_year": [2019, 2021]})
+        >>> g.node_features(as_of=people).select("node", "index_year", "degree").rows()
+        [('bo', 2019, 1), ('cy', 2021, 1)]
+        """
+        weighted = self._check_weight(weight)
+        settings: dict[str, Any] = {
+            "weighted": weighted,
+            "exact_betweenness_limit": exact_betweenness_limit,
+            "epsilon": float(epsilon),
+            "delta": float(delta),
+            "seed": seed,
+            "resolution": float(resolution),
+            "threads": threads,
+        }
+        per_node = self._as_of_table(as_of, node)
+        if per_node is None:
+            end = None if as_of is None else self._physical_time(as_of, "as_of")
+            return to_polars(_native.node_features_of(self._graph, end=end, **settings))
+        frame, column = per_node
+        physical = self._physical_times(frame[column], "as_of")
+        table = pl.DataFrame(
+            {"node": frame["node"].cast(self._id_dtype(), strict=False), "as_of": physical}
+        )
+        features = to_polars(_native.node_features_of(self._graph, nodes=table, **settings))
+        return features.insert_column(1, frame[column])
+
+    def _as_of_table(self, as_of: Any, node: str) -> tuple[pl.DataFrame, str] | None:
+        """Per-person cutoffs as a frame with ``node`` and the time column, or ``None`` when
+        ``as_of`` is absent or a single time."""
+        if as_of is None:
+            return None
+        if isinstance(as_of, str):
+            if self._attributes is None or as_of not in self._attributes.columns:
+                return None  # a time written as a string
+            frame = self.nodes().select("node", as_of).filter(pl.col(as_of).is_not_null())
+            return frame, as_of
+        if isinstance(as_of, (pl.DataFrame, pl.LazyFrame)) or hasattr(as_of, "__arrow_c_stream__"):
+            frame = _as_polars(
+                as_of.collect() if isinstance(as_of, pl.LazyFrame) else as_of, what="as_of"
+            )
+            if node not in frame.columns:
+                raise ColumnError(
+                    f"as_of: column `{node}` not found; the table has: {frame.columns} "
+                    f"(name the id column with node=...)"
+                )
+            others = [c for c in frame.columns if c != node]
+            if len(others) != 1:
+                raise ColumnError(
+                    f"as_of: expected `{node}` and one time column, got {frame.columns}"
+                )
+            frame = frame.rename({node: "node"}) if node != "node" else frame
+            return frame, others[0]
+        return None
+
+    def _physical_times(self, series: pl.Series, name: str) -> pl.Series:
+        """A column of times in the storage units of the graph's time column (nulls kept)."""
+        kind = self._graph.time_kind()
+        if kind is None:
+            raise ArgumentError(
+                f"argument `{name}`: the graph's links have no time; build it with time=<column>"
+            )
+        family, unit, tz = kind
+        if family == "integer":
+            if not series.dtype.is_integer():
+                raise ArgumentError(
+                    f"argument `{name}`: times are integers, got column "
+                    f"`{series.name}` of type {series.dtype}"
+                )
+            return series.cast(pl.Int64)
+        dtype: pl.DataType = (
+            pl.Date() if family == "date" else pl.Datetime("ms" if unit == "s" else unit, tz)  # type: ignore[arg-type]
+        )
+        try:
+            if series.dtype == pl.String:
+                series = series.str.to_date() if family == "date" else series.str.to_datetime()
+            physical = series.cast(dtype).to_physical().cast(pl.Int64)
+        except (pl.exceptions.PolarsError, TypeError) as err:
+            raise ArgumentError(
+                f"argument `{name}`: cannot read column `{series.name}` as {dtype}"
+            ) from err
+        return physical // 1000 if unit == "s" else physical
 
 
 def _as_polars(data: Any, *, what: str) -> pl.DataFrame:

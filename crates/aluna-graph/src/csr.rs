@@ -10,6 +10,29 @@ pub struct Csr {
     pub(crate) neighbours: Vec<u32>,
 }
 
+/// Contact lists of an undirected view of a network, shared by the algorithms that run on the
+/// graph's own CSR and on networks derived from it (the community network, the mutable view of a
+/// disruption simulation). Rows list each contact once; a node's own index may appear (a
+/// self-loop), and callers that count contacts skip it.
+pub(crate) trait Rows: Sync {
+    /// Number of nodes.
+    fn node_count(&self) -> usize;
+    /// The contacts of node `v`.
+    fn contacts(&self, v: usize) -> &[u32];
+}
+
+impl Rows for Csr {
+    #[inline]
+    fn node_count(&self) -> usize {
+        self.len()
+    }
+
+    #[inline]
+    fn contacts(&self, v: usize) -> &[u32] {
+        &self.neighbours[self.offsets[v] as usize..self.offsets[v + 1] as usize]
+    }
+}
+
 /// Which slots an edge list adds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Layout {

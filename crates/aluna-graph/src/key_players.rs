@@ -9,6 +9,8 @@ use aluna_core::{ensure, Error, Result};
 use rand::seq::SliceRandom;
 
 use crate::community::network::Network;
+use crate::csr::Rows;
+use crate::distances::{inverse_distance_sum, BitBfs, BLOCK_WORDS};
 use crate::{CaseGraph, TargetFilter};
 
 /// What a key-player set should achieve. Links are taken as undirected.
@@ -436,8 +438,8 @@ fn fragmentation(net: &Network, removed: &[bool]) -> f64 {
 /// For every node `v` outside `removed`, the fragmentation after also removing `v`, from one
 /// depth-first search: removing `v` splits its component into the subtrees of the DFS children
 /// `c` with `low[c] >= disc[v]` and the rest.
-fn fragmentation_after_each(net: &Network, removed: &[bool]) -> Vec<f64> {
-    let n = net.len();
+pub(crate) fn fragmentation_after_each<R: Rows>(net: &R, removed: &[bool]) -> Vec<f64> {
+    let n = net.node_count();
     let left = removed.iter().filter(|&&r| !r).count() as f64;
     const NONE: u32 = u32::MAX;
     let mut disc = vec![NONE; n];
@@ -463,7 +465,7 @@ fn fragmentation_after_each(net: &Network, removed: &[bool]) -> Vec<f64> {
         next += 1;
         calls.push((root as u32, 0));
         while let Some(&mut (v, ref mut pos)) = calls.last_mut() {
-            let nb = net.row(v as usize).0;
+            let nb = net.contacts(v as usize);
             if *pos < nb.len() {
                 let u = nb[*pos];
                 *pos += 1;
@@ -504,7 +506,7 @@ fn fragmentation_after_each(net: &Network, removed: &[bool]) -> Vec<f64> {
         let mut stack = vec![r];
         component_of[r as usize] = c;
         while let Some(v) = stack.pop() {
-            for &u in net.row(v as usize).0 {
+            for &u in net.contacts(v as usize) {
                 if !removed[u as usize] && component_of[u as usize] == 0.0 {
                     component_of[u as usize] = c;
                     stack.push(u);
@@ -529,25 +531,19 @@ fn fragmentation_after_each(net: &Network, removed: &[bool]) -> Vec<f64> {
         .collect()
 }
 
-/// Sources searched together by [`distance_fragmentation`], in 64-bit words.
-const BLOCK_WORDS: usize = 4;
-
-/// Scratch of the bit-parallel breadth-first search: per node, which sources of the current block
-/// have reached it, which reached it at the last level, and which reach it at the next.
+/// Scratch of [`distance_fragmentation`]: the bit-parallel search and the nodes left.
 struct Bfs {
-    visited: Vec<u64>,
-    frontier: Vec<u64>,
-    next: Vec<u64>,
+    search: BitBfs,
     alive: Vec<u32>,
+    per_level: Vec<u64>,
 }
 
 impl Bfs {
     fn new(n: usize) -> Self {
         Self {
-            visited: vec![0; n * BLOCK_WORDS],
-            frontier: vec![0; n * BLOCK_WORDS],
-            next: vec![0; n * BLOCK_WORDS],
+            search: BitBfs::new(n),
             alive: Vec::with_capacity(n),
+            per_level: Vec::new(),
         }
     }
 }
@@ -555,68 +551,23 @@ impl Bfs {
 /// Distance-weighted fragmentation of the graph without `removed`.
 ///
 /// Breadth-first searches from 256 sources at once, one bit per source (multi-source BFS with
-/// bit sets): level `d` adds, for every node, the sources first reaching it at distance `d`, so
-/// `Σ 1/d_ij = Σ_d (pairs first joined at level d) / d`, with exact integer counts per level.
-fn distance_fragmentation(net: &Network, removed: &[bool], bfs: &mut Bfs) -> f64 {
-    const W: usize = BLOCK_WORDS;
+/// bit sets, [`BitBfs`]): level `d` adds, for every node, the sources first reaching it at
+/// distance `d`, so `Σ 1/d_ij = Σ_d (pairs first joined at level d) / d`, with exact integer
+/// counts per level.
+fn distance_fragmentation<R: Rows>(net: &R, removed: &[bool], bfs: &mut Bfs) -> f64 {
     bfs.alive.clear();
     bfs.alive
-        .extend((0..net.len() as u32).filter(|&v| !removed[v as usize]));
+        .extend((0..net.node_count() as u32).filter(|&v| !removed[v as usize]));
     let left = bfs.alive.len() as f64;
     if left < 2.0 {
         return 1.0;
     }
-    let mut per_level: Vec<u64> = Vec::new();
-    for block in bfs.alive.clone().chunks(64 * W) {
-        bfs.visited.fill(0);
-        bfs.frontier.fill(0);
-        for (bit, &s) in block.iter().enumerate() {
-            let word = s as usize * W + bit / 64;
-            bfs.visited[word] |= 1 << (bit % 64);
-            bfs.frontier[word] |= 1 << (bit % 64);
-        }
-        let mut level = 0usize;
-        loop {
-            let mut joined = 0u64;
-            for &v in &bfs.alive {
-                let vi = v as usize * W;
-                let mut acc = [0u64; W];
-                for &u in net.row(v as usize).0 {
-                    let ui = u as usize * W;
-                    for (a, f) in acc.iter_mut().zip(&bfs.frontier[ui..ui + W]) {
-                        *a |= f;
-                    }
-                }
-                let seen = &bfs.visited[vi..vi + W];
-                for ((next, a), old) in bfs.next[vi..vi + W].iter_mut().zip(acc).zip(seen) {
-                    let fresh = a & !old;
-                    *next = fresh;
-                    joined += u64::from(fresh.count_ones());
-                }
-            }
-            if joined == 0 {
-                break;
-            }
-            if per_level.len() == level {
-                per_level.push(0);
-            }
-            per_level[level] += joined;
-            level += 1;
-            for &v in &bfs.alive {
-                let vi = v as usize * W;
-                for w in 0..W {
-                    bfs.visited[vi + w] |= bfs.next[vi + w];
-                }
-            }
-            std::mem::swap(&mut bfs.frontier, &mut bfs.next);
-        }
+    bfs.per_level.clear();
+    for block in bfs.alive.chunks(64 * BLOCK_WORDS) {
+        bfs.search
+            .add_levels(net, &bfs.alive, block, &mut bfs.per_level);
     }
-    let closeness: f64 = per_level
-        .iter()
-        .enumerate()
-        .map(|(d, &count)| count as f64 / (d + 1) as f64)
-        .sum();
-    1.0 - closeness / (left * (left - 1.0))
+    1.0 - inverse_distance_sum(&bfs.per_level) / (left * (left - 1.0))
 }
 
 /// Reach of `in_set` plus each candidate: the share of nodes outside the set within `distance`.

@@ -9,6 +9,9 @@ mod community;
 mod components;
 mod csr;
 mod degree;
+mod disruption;
+mod distances;
+mod features;
 mod graph;
 mod key_players;
 mod layers;
@@ -27,6 +30,11 @@ pub use community::{
 pub use components::{connected_components, strongly_connected_components};
 pub use csr::Csr;
 pub use degree::{degree, strength, Direction};
+pub use disruption::{
+    disruption, AddedLink, Disruption, DisruptionOptions, DisruptionStep, DisruptionStrategy,
+    Recovery,
+};
+pub use features::{node_features, node_features_as_of, FeatureOptions, FeatureRow, NodeFeatures};
 pub use graph::{CaseGraph, EdgeRows, GraphOptions};
 pub use key_players::{
     key_players, KeyPlayerMove, KeyPlayerObjective, KeyPlayerOptions, KeyPlayerStep, KeyPlayers,

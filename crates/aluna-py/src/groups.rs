@@ -335,7 +335,7 @@ fn key_players_of(
 }
 
 /// Node ids, null where `None`.
-fn optional_ids(ids: &IdMap, rows: &[Option<u32>]) -> ArrayRef {
+pub(crate) fn optional_ids(ids: &IdMap, rows: &[Option<u32>]) -> ArrayRef {
     match ids.kind() {
         KeyKind::Str => {
             let mut b = LargeStringBuilder::new();

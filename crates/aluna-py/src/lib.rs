@@ -6,6 +6,7 @@
 
 mod careers;
 mod convert;
+mod disruption;
 mod errors;
 mod evaluate;
 mod graph;
@@ -26,6 +27,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     evaluate::register(m)?;
     careers::register(m)?;
     groups::register(m)?;
+    disruption::register(m)?;
     privacy::register(m)?;
     records::register(m)?;
     stats::register(m)?;

@@ -61,6 +61,10 @@ struct Node {
     value: f64,
 }
 
+/// Marks a node left out of the search (see [`Scratch::block`]): neither [`UNSEEN`] nor a hop
+/// count, so the breadth-first search never enters it.
+const BLOCKED: u32 = UNSEEN - 1;
+
 /// Per-chunk scratch of Brandes' algorithm, reused across sources: nothing is allocated per
 /// source.
 struct Scratch {
@@ -108,6 +112,16 @@ impl Scratch {
                 sigma: Vec::new(),
                 coef: Vec::new(),
                 dijkstra: None,
+            }
+        }
+    }
+
+    /// Leave the `removed` nodes out of every later search: their hop count is [`BLOCKED`],
+    /// which the search never resets, so they are never reached. The inner loop is unchanged.
+    fn block(&mut self, removed: &[bool]) {
+        for (node, &r) in self.nodes.iter_mut().zip(removed) {
+            if r {
+                node.hops = BLOCKED;
             }
         }
     }
@@ -323,31 +337,74 @@ pub fn betweenness(
             },
         )?
     } else {
-        let neighbours = &adjacency.neighbours;
-        ordered_fold(
-            n,
-            n,
-            cancel,
-            || Scratch::new(n, false),
-            |s, scratch, acc| {
-                scratch.bfs(adjacency, s as u32);
-                scratch.dependencies(
-                    neighbours,
-                    |_, _| {},
-                    |w, delta| {
-                        if w != s {
-                            acc[w] += delta + extra;
-                        }
-                    },
-                );
-                if options.endpoints {
-                    acc[s] += (scratch.order.len() - 1) as f64;
-                }
-            },
-        )?
+        unweighted_sums(adjacency, None, options.endpoints, cancel)?
     };
     if let Some(scale) = node_scale(n, graph.is_directed(), options) {
         total.iter_mut().for_each(|x| *x *= scale);
+    }
+    Ok(total)
+}
+
+/// Brandes' dependency sums over ordered pairs, by hop count, with the `removed` nodes (if any)
+/// left out: they are neither sources, nor targets, nor passed through.
+fn unweighted_sums(
+    adjacency: &Csr,
+    removed: Option<&[bool]>,
+    endpoints: bool,
+    cancel: &Cancel,
+) -> Result<Vec<f64>> {
+    let n = adjacency.len();
+    let neighbours = &adjacency.neighbours;
+    let extra = if endpoints { 1.0 } else { 0.0 };
+    ordered_fold(
+        n,
+        n,
+        cancel,
+        || {
+            let mut scratch = Scratch::new(n, false);
+            if let Some(removed) = removed {
+                scratch.block(removed);
+            }
+            scratch
+        },
+        |s, scratch, acc| {
+            if removed.is_some_and(|r| r[s]) {
+                return;
+            }
+            scratch.bfs(adjacency, s as u32);
+            scratch.dependencies(
+                neighbours,
+                |_, _| {},
+                |w, delta| {
+                    if w != s {
+                        acc[w] += delta + extra;
+                    }
+                },
+            );
+            if endpoints {
+                acc[s] += (scratch.order.len() - 1) as f64;
+            }
+        },
+    )
+}
+
+/// Normalised betweenness of every node of the undirected network `adjacency` (symmetric rows)
+/// without the `removed` nodes, as networkx's `betweenness_centrality` of the graph they leave:
+/// ordered-pair sums divided by `(k − 1)(k − 2)` for the `k` nodes left; removed nodes score 0.
+///
+/// The search of [`betweenness`] with removed nodes blocked, so a simulation that removes nodes
+/// one at a time ([`crate::disruption`]) never rebuilds the adjacency.
+pub(crate) fn betweenness_without(
+    adjacency: &Csr,
+    removed: &[bool],
+    cancel: &Cancel,
+) -> Result<Vec<f64>> {
+    let left = removed.iter().filter(|&&r| !r).count();
+    let mut total = unweighted_sums(adjacency, Some(removed), false, cancel)?;
+    if let Some(scale) = node_scale(left, false, &BetweennessOptions::default()) {
+        total.iter_mut().for_each(|x| *x *= scale);
+    } else {
+        total.iter_mut().for_each(|x| *x = 0.0);
     }
     Ok(total)
 }

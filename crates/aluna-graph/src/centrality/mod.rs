@@ -22,12 +22,14 @@ mod paths;
 mod sampling;
 mod spectral;
 
+pub(crate) use betweenness::betweenness_without;
 pub use betweenness::{betweenness, edge_betweenness, BetweennessOptions, EdgeBetweennessOptions};
 pub use clustering::{clustering, transitivity};
 pub use cores::core_number;
 pub use cuts::{articulation_points, bridges};
 pub use distance::{closeness, harmonic, ClosenessOptions};
 pub use sampling::{approximate_betweenness, ApproximateBetweenness, SamplingOptions};
+pub(crate) use spectral::pagerank_without;
 pub use spectral::{eigenvector, katz, pagerank, KatzOptions, PageRankOptions, SpectralOptions};
 
 use aluna_core::table::Table;

@@ -384,30 +384,124 @@ pub fn pagerank(graph: &CaseGraph, options: &PageRankOptions, cancel: &Cancel) -
         .collect();
     let dangling: Vec<usize> = (0..n).filter(|&v| strength[v] == 0.0).collect();
     let pull = Pull::new(graph, values.as_deref());
-    let mut x = vec![1.0 / n as f64; n];
-    let mut share = vec![0.0; n];
-    let mut next = vec![0.0; n];
-    for _ in 0..options.max_iter {
-        cancel.check()?;
-        share
-            .par_iter_mut()
-            .enumerate()
-            .for_each(|(u, out)| *out = x[u] * inverse[u]);
-        let stuck = ordered_sum(dangling.len(), |i| x[dangling[i]]);
-        next.par_iter_mut().enumerate().for_each(|(v, out)| {
-            *out = alpha * (pull.gather(v, &share) + stuck * p[v]) + (1.0 - alpha) * p[v];
-        });
-        let change = l1_change(&next, &x);
-        std::mem::swap(&mut x, &mut next);
-        if change < n as f64 * options.tol {
-            return Ok(x);
+    let walk = Walk {
+        pull: &pull,
+        inverse: &inverse,
+        dangling: &dangling,
+        jump: &p,
+        alive: None,
+        left: n,
+    };
+    walk.iterate(alpha, options.tol, options.max_iter, cancel)
+}
+
+/// The random walk of [`pagerank`], over the nodes `alive` (all when `None`; `left` of them).
+struct Walk<'a> {
+    pull: &'a Pull<'a>,
+    /// `1 / out-strength`, 0 for nodes without out-links and for nodes not alive.
+    inverse: &'a [f64],
+    /// Alive nodes without out-links.
+    dangling: &'a [usize],
+    /// The jump distribution (0 on nodes not alive).
+    jump: &'a [f64],
+    alive: Option<&'a [bool]>,
+    left: usize,
+}
+
+impl Walk<'_> {
+    /// Power iteration from the uniform vector on the alive nodes until the L1 change is below
+    /// `left * tol`; nodes not alive keep 0.
+    fn iterate(&self, alpha: f64, tol: f64, max_iter: usize, cancel: &Cancel) -> Result<Vec<f64>> {
+        let n = self.inverse.len();
+        let (p, alive) = (self.jump, self.alive);
+        let start = 1.0 / self.left as f64;
+        let mut x: Vec<f64> = match alive {
+            None => vec![start; n],
+            Some(a) => a.iter().map(|&on| if on { start } else { 0.0 }).collect(),
+        };
+        let mut share = vec![0.0; n];
+        let mut next = vec![0.0; n];
+        for _ in 0..max_iter {
+            cancel.check()?;
+            share
+                .par_iter_mut()
+                .enumerate()
+                .for_each(|(u, out)| *out = x[u] * self.inverse[u]);
+            let stuck = ordered_sum(self.dangling.len(), |i| x[self.dangling[i]]);
+            next.par_iter_mut().enumerate().for_each(|(v, out)| {
+                *out = if alive.is_none_or(|a| a[v]) {
+                    alpha * (self.pull.gather(v, &share) + stuck * p[v]) + (1.0 - alpha) * p[v]
+                } else {
+                    0.0
+                };
+            });
+            let change = l1_change(&next, &x);
+            std::mem::swap(&mut x, &mut next);
+            if change < self.left as f64 * tol {
+                return Ok(x);
+            }
         }
+        Err(Error::NotConverged {
+            model: "pagerank",
+            iterations: max_iter,
+            hint: "raise max_iter or loosen tol (convergence slows as alpha nears 1)".into(),
+        })
     }
-    Err(Error::NotConverged {
-        model: "pagerank",
-        iterations: options.max_iter,
-        hint: "raise max_iter or loosen tol (convergence slows as alpha nears 1)".into(),
-    })
+}
+
+/// PageRank (networkx's defaults: `alpha` 0.85, uniform jumps, tol 1e-10) of every node of the
+/// undirected network `adjacency` (symmetric rows without self-loops) without the `removed`
+/// nodes, as networkx's `pagerank` of the graph they leave; removed nodes score 0.
+///
+/// The iteration of [`pagerank`] with removed nodes masked, so a simulation that removes nodes
+/// one at a time ([`crate::disruption`]) never rebuilds the adjacency.
+pub(crate) fn pagerank_without(
+    adjacency: &Csr,
+    removed: &[bool],
+    cancel: &Cancel,
+) -> Result<Vec<f64>> {
+    let n = adjacency.len();
+    let alive: Vec<bool> = removed.iter().map(|&r| !r).collect();
+    let left = alive.iter().filter(|&&a| a).count();
+    if left == 0 {
+        return Ok(vec![0.0; n]);
+    }
+    let strength: Vec<f64> = (0..n as u32)
+        .map(|v| {
+            if alive[v as usize] {
+                adjacency
+                    .neighbours(v)
+                    .iter()
+                    .filter(|&&w| alive[w as usize])
+                    .count() as f64
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    let inverse: Vec<f64> = strength
+        .iter()
+        .map(|&s| if s > 0.0 { 1.0 / s } else { 0.0 })
+        .collect();
+    let dangling: Vec<usize> = (0..n).filter(|&v| alive[v] && strength[v] == 0.0).collect();
+    let jump: Vec<f64> = alive
+        .iter()
+        .map(|&a| if a { 1.0 / left as f64 } else { 0.0 })
+        .collect();
+    let pull = Pull {
+        adjacency,
+        values: None,
+    };
+    let defaults = PageRankOptions::default();
+    Walk {
+        pull: &pull,
+        inverse: &inverse,
+        dangling: &dangling,
+        jump: &jump,
+        alive: Some(&alive),
+        left,
+    }
+    .iterate(defaults.alpha, defaults.tol, defaults.max_iter, cancel)
 }
 
 /// Katz centrality of every node, by node index, as networkx's `katz_centrality`.

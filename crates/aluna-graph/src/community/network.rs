@@ -9,6 +9,7 @@
 use aluna_core::parallel::Cancel;
 use aluna_core::Result;
 
+use crate::csr::Rows;
 use crate::CaseGraph;
 
 /// Per merged edge, the value community and structural-hole measures use: its weight when
@@ -43,6 +44,18 @@ pub(crate) struct Network {
     pub(crate) in_strength: Vec<f64>,
     /// Total arc weight `M`.
     pub(crate) total: f64,
+}
+
+impl Rows for Network {
+    #[inline]
+    fn node_count(&self) -> usize {
+        self.len()
+    }
+
+    #[inline]
+    fn contacts(&self, v: usize) -> &[u32] {
+        &self.neighbours[self.offsets[v]..self.offsets[v + 1]]
+    }
 }
 
 impl Network {
