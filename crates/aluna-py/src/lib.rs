@@ -8,6 +8,7 @@ mod convert;
 mod errors;
 mod graph;
 mod groups;
+mod layout;
 mod privacy;
 mod records;
 mod run;
@@ -21,6 +22,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<graph::PyGraph>()?;
     groups::register(m)?;
+    layout::register(m)?;
     privacy::register(m)?;
     records::register(m)?;
     stats::register(m)?;
