@@ -1,6 +1,9 @@
-"""Shared fixtures: public graphs shipped inside networkx, as aluna edge tables."""
+"""Shared fixtures: public graphs shipped inside networkx, as aluna edge tables; a headless
+browser for checks of the HTML report."""
 
 from __future__ import annotations
+
+import os
 
 import networkx as nx
 import polars as pl
@@ -43,3 +46,37 @@ def les_miserables() -> nx.Graph:
 def public_graphs(karate: nx.Graph, florentine: nx.Graph, les_miserables: nx.Graph) -> dict:
     """The three public graphs networkx ships, by name."""
     return {"karate": karate, "florentine": florentine, "les_miserables": les_miserables}
+
+
+# ---------------------------------------------------------------------------- browser checks
+
+
+def running_in_ci() -> bool:
+    """Whether the tests run under CI (``CI=true``, which ``.ci/run`` exports)."""
+    return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+
+
+def require_browser() -> str:
+    """The path of a headless Chromium, or skip the test saying why; under CI a missing browser
+    fails the test instead, so a browser check can never vanish there silently."""
+    from .browser import find_chromium
+
+    path = find_chromium()
+    if path is not None:
+        return path
+    reason = (
+        "no Chromium found (looked for chromium, chromium-browser, google-chrome); `make test` "
+        "installs Debian's `chromium` when it runs as root with apt-get"
+    )
+    if running_in_ci():
+        pytest.fail(f"browser check required under CI: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """A headless Chromium driven over the DevTools protocol (see ``browser.py``)."""
+    from .browser import Chromium
+
+    with Chromium(require_browser()) as browser:
+        yield browser
