@@ -78,7 +78,7 @@ def _demo(args: argparse.Namespace) -> int:
         dataset,
         out=out / "case-link-report.html",
         title="Case-link network report (shipped synthetic data)",
-        progress=not args.quiet,
+        progress=False if args.quiet else None,
     )
     _print_report(report)
     return 0
@@ -130,7 +130,7 @@ def _report(args: argparse.Namespace) -> int:
         seed=args.seed,
         synthetic=args.synthetic,
         title=args.title,
-        progress=not args.quiet,
+        progress=False if args.quiet else None,
         threads=args.threads,
     )
     _print_report(report)
@@ -242,11 +242,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report.add_argument("--title", help="the report's title")
     report.add_argument("--threads", type=int, help="threads (default: all cores)")
-    report.add_argument("--quiet", action="store_true", help="no progress output")
+    report.add_argument(
+        "--quiet", action="store_true", help="no progress output (shown by default on a terminal)"
+    )
     report.set_defaults(run=_report)
     demo = sub.add_parser("demo", help="run the main job on the shipped synthetic data")
     demo.add_argument("--out", default="out", help="folder for the outputs (default: out)")
-    demo.add_argument("--quiet", action="store_true", help="no progress output")
+    demo.add_argument(
+        "--quiet", action="store_true", help="no progress output (shown by default on a terminal)"
+    )
     demo.set_defaults(run=_demo)
     summary = sub.add_parser("summary", help="summarise a case-link graph from an edge table")
     summary.add_argument("edges", help="edge table (.parquet or .csv)")

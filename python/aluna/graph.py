@@ -1024,14 +1024,28 @@ class CaseGraph:
         )
 
     def _repr_html_(self) -> str:
+        n, m = self.number_of_nodes(), self.number_of_edges()
+        kind = "directed" if self.directed else "undirected"
+        if self._graph.is_multigraph():
+            kind += " multigraph"
+        components = self.components()["component"]
+        largest = int(components.value_counts()["count"].max() or 0) if n else 0
         facts = {
-            "kind": "directed" if self.directed else "undirected",
-            "nodes": f"{self.number_of_nodes():,}",
-            "edges": f"{self.number_of_edges():,}",
+            "kind": kind,
+            "nodes": f"{n:,}",
+            "edges": f"{m:,}",
+            "components": f"{components.n_unique():,} (largest {largest:,} nodes)",
             "weight": self._columns["weight"] or "none",
             "link types": self._columns["link_type"] or "none",
             "time": self._columns["time"] or "none",
         }
+        nodes = self._graph.nodes()
+        roles = to_polars(nodes)
+        if "role" in roles.columns:
+            counts = roles.group_by("role").len().sort("role")
+            facts["roles"] = ", ".join(f"{r}: {c:,}" for r, c in counts.iter_rows())
+        if self._provenance is not None:
+            facts["built by"] = str(self._provenance.get("built_by", ""))
         rows = "".join(
             f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
             for k, v in facts.items()

@@ -33,9 +33,8 @@ import datetime as dt
 import html
 import math
 import os
-import sys
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -45,6 +44,7 @@ from typing import Any, Literal
 import polars as pl
 
 import aluna
+from aluna import _progress
 from aluna.datasets import Dataset
 from aluna.exceptions import AlunaError, ArgumentError, ColumnError
 from aluna.graph import CaseGraph
@@ -1458,23 +1458,6 @@ class NetworkReport:
         )
 
 
-def _progress(items: Sequence[Section], enabled: bool) -> Iterator[Section]:
-    if not enabled:
-        yield from items
-        return
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:
-        for i, item in enumerate(items, 1):
-            print(f"[{i}/{len(items)}] {item.title}", file=sys.stderr, flush=True)
-            yield item
-        return
-    bar = tqdm(items, desc="network report", unit="section", leave=False)
-    for item in bar:
-        bar.set_postfix_str(item.title)
-        yield item
-
-
 def network_report(
     records: Any = None,
     *,
@@ -1502,7 +1485,7 @@ def network_report(
     synthetic: bool | None = None,
     title: str | None = None,
     sections: Sequence[str] | None = None,
-    progress: bool = False,
+    progress: bool | None = None,
     threads: int | None = None,
 ) -> NetworkReport:
     """Analyse a case-link network and write the report as one self-contained HTML file.
@@ -1567,6 +1550,7 @@ def network_report(
         Keys of the sections to include (default all; see :data:`SECTIONS`).
     progress
         Show progress (a tqdm bar when tqdm is installed, else a line per section on stderr).
+        ``None``: only in interactive use (a terminal or a notebook, never under pytest).
     threads
         Threads (``None``: all cores). Results are the same for any number.
 
@@ -1721,7 +1705,14 @@ def network_report(
     import matplotlib
 
     with matplotlib.rc_context({"figure.max_open_warning": 0}):
-        for section in _progress(order, progress):
+        steps = _progress.progress(
+            order,
+            desc="network report",
+            enabled=progress,
+            label=lambda s: s.title,
+            unit="section",
+        )
+        for section in steps:
             started = perf_counter()
             try:
                 body: str | None = section.build(ctx)
