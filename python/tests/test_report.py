@@ -14,7 +14,7 @@ from aluna.privacy import Key
 from aluna.report import SECTIONS, network_report
 
 from .browser import Chromium, find_chromium
-from .conftest import require_browser, running_in_ci
+from .conftest import require_browser, skip_or_fail
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "report-screenshots"
 KEY_SECTIONS = ["summary", "network", "groups", "brokers", "key-players", "involvement", "methods"]
@@ -340,13 +340,21 @@ def test_report_renders_in_headless_chromium(chromium, request, tmp_path, which)
 def test_browser_helper_skips_or_fails(monkeypatch):
     """Without a browser the check skips, except under CI, where it fails."""
     monkeypatch.setattr("shutil.which", lambda name: None)
-    monkeypatch.setenv("CI", "")
+    monkeypatch.delenv("CI", raising=False)
     with pytest.raises(pytest.skip.Exception, match="no Chromium found"):
         require_browser()
     monkeypatch.setenv("CI", "true")
-    assert running_in_ci()
-    with pytest.raises(pytest.fail.Exception, match="browser check required under CI"):
+    with pytest.raises(pytest.fail.Exception, match="no Chromium found"):
         require_browser()
+
+
+def test_skip_or_fail_follows_ci(monkeypatch):
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="needs a thing"):
+        skip_or_fail("needs a thing")
+    monkeypatch.setenv("CI", "1")
+    with pytest.raises(pytest.fail.Exception, match="needs a thing"):
+        skip_or_fail("needs a thing")
 
 
 def test_chromium_is_found_when_installed():
