@@ -1419,7 +1419,9 @@ class NetworkReport:
         One row per section: ``section``, ``title``, ``status`` (``"shown"`` or
         ``"omitted"``), ``note`` (why a section was omitted) and ``seconds``.
     tables
-        The tables shown, by name, as published (suppressed cells are nulls).
+        The tables shown, by name, as published (suppressed cells are nulls), except that
+        per-person tables keep the graph's ``node`` ids, for analysis inside the agency; the
+        HTML names people by keyed pseudonyms when a key is given.
     graph
         The case-link graph the report describes.
     path
