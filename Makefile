@@ -14,12 +14,13 @@ export CARGO_TERM_COLOR := never
 # A synthetic key for tests and notebooks: never a real one (see docs/responsible-use.md).
 export ALUNA_TEST_KEY := aluna-synthetic-test-key-not-secret
 
-.PHONY: help demo test venv build develop lint rust-test py-test stubtest bench fixtures clean browser
+.PHONY: help demo test venv build develop lint rust-test py-test stubtest bench fixtures clean browser docs
 
 help:
 	@echo "make demo   - set up .venv, build aluna, run the main job on shipped synthetic data"
 	@echo "make test   - every check and test (fmt, clippy, cargo test, ruff, stubtest, pytest, notebooks)"
 	@echo "make bench  - side-by-side benchmarks, written to docs/benchmarks.md"
+	@echo "make docs   - the API reference in docs/api/, generated from the docstrings"
 
 $(VENV)/.created:
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +32,7 @@ venv: $(VENV)/.created
 
 # One release build serves demo and test alike; cargo makes it a no-op when nothing changed.
 build: venv
-	$(VENV)/bin/maturin develop --release --quiet
+	$(VENV)/bin/maturin develop --release --quiet --extras plot
 
 develop-test: venv
 	$(VENV)/bin/maturin develop --release --quiet --extras test
@@ -76,6 +77,10 @@ bench: venv
 	$(VENV)/bin/maturin develop --release --quiet --extras test,bench
 	$(PIP) install --quiet --no-deps "clkhash>=0.18,<0.19"
 	$(PY) benches/run.py --out docs/benchmarks.md
+
+# The API reference (Markdown, committed) from the docstrings; the user guide is docs/guide/.
+docs: build
+	$(PY) docs/make_api.py --out docs/api
 
 # R reference fixtures: each script in python/tests/fixtures/r/ writes JSON with its provenance.
 fixtures:
