@@ -26,7 +26,9 @@ def graph_summary(graph: aluna.CaseGraph, top: int = 10) -> dict[str, object]:
     """Headline figures of a graph: size, components and the best-connected nodes."""
     components = graph.components()
     sizes = components.group_by("component").len().sort("len", descending=True)
-    degree = graph.degree().sort(["degree", "node"], descending=[True, False]).head(top)
+    # Through CaseGraph.top, the one ranking of people: victims are never ranked (when roles
+    # are known).
+    degree = graph.top(graph.degree(), top).select("node", "degree")
     return {
         "nodes": graph.number_of_nodes(),
         "edges": graph.number_of_edges(),
@@ -42,7 +44,7 @@ def _print_summary(summary: dict[str, object], source: str) -> None:
     print(f"  edges:             {summary['edges']:,}")
     print(f"  components:        {summary['components']:,}")
     print(f"  largest component: {summary['largest_component']:,} nodes")
-    print("  top nodes by degree:")
+    print("  top nodes by degree (victims never ranked):")
     for node, degree in summary["top_degree"]:  # type: ignore[attr-defined]
         print(f"    {node!s:<12} {degree}")
 
@@ -65,7 +67,12 @@ def _demo(args: argparse.Namespace) -> int:
 
     dataset = aluna.datasets.load("case_links")
     graph = aluna.CaseGraph.from_edges(
-        dataset.data, weight="weight", link_type="link_type", time="seen"
+        dataset.data,
+        weight="weight",
+        link_type="link_type",
+        time="seen",
+        nodes=dataset.tables["persons"],
+        node="person_id",
     )
     summary = graph_summary(graph)
     _print_summary(summary, aluna.datasets.path("case_links").name)

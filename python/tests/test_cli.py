@@ -17,6 +17,10 @@ def test_demo_writes_summary_and_report(tmp_path, capsys):
     truth = aluna.datasets.load("case_links").truth["persons"]
     assert summary["nodes"] <= truth.height
     assert summary["edges"] > 0
+    roles = dict(aluna.datasets.load("case_links").tables["persons"].iter_rows())
+    ranked = [node for node, _degree in summary["top_degree"]]
+    assert len(ranked) == 10
+    assert all(roles[node] != "victim" for node in ranked)  # victims are never ranked
     out = capsys.readouterr().out
     assert "synthetic" in out
     report = tmp_path / "case-link-report.html"
