@@ -15,7 +15,12 @@ matplotlib.use("Agg")
 
 
 def test_every_story_page_is_checked():
-    assert {p.stem for p in PAGES} >= {"network-report", "reoffending-risk", "revictimisation"}
+    assert {p.stem for p in PAGES} >= {
+        "network-report",
+        "reoffending-risk",
+        "revictimisation",
+        "linking-agencies",
+    }
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.stem)
