@@ -284,7 +284,7 @@ def document(qualname: str, name: str, obj: Any) -> list[str]:
             "",
             docstring_markdown(obj.__doc__),
         ]
-    shown = repr(obj)
+    shown = re.sub(r" at 0x[0-9a-fA-F]+", "", repr(obj))  # no memory addresses: stable output
     if len(shown) > 200:
         shown = shown[:197] + "..."
     return [f"### `{name}`", "", "```python", f"{name} = {shown}", "```", ""]

@@ -64,6 +64,7 @@ def test_numpydoc_becomes_markdown(reference):
         text = path.read_text()
         assert not re.search(r"^\s*-{3,}\s*$", text, re.M), f"{path.name}: a reST underline"
         assert text.count("```") % 2 == 0, f"{path.name}: unbalanced code fences"
+        assert not re.search(r" at 0x[0-9a-fA-F]+", text), f"{path.name}: a memory address"
         assert ":func:`" not in text, path.name
         assert ":class:`" not in text, path.name
 
