@@ -14,12 +14,13 @@ export CARGO_TERM_COLOR := never
 # A synthetic key for tests and notebooks: never a real one (see docs/responsible-use.md).
 export ALUNA_TEST_KEY := aluna-synthetic-test-key-not-secret
 
-.PHONY: help demo test venv build develop lint rust-test py-test stubtest bench fixtures clean
+.PHONY: help demo test venv build develop lint rust-test py-test stubtest bench fixtures clean browser docs
 
 help:
 	@echo "make demo   - set up .venv, build aluna, run the main job on shipped synthetic data"
 	@echo "make test   - every check and test (fmt, clippy, cargo test, ruff, stubtest, pytest, notebooks)"
 	@echo "make bench  - side-by-side benchmarks, written to docs/benchmarks.md"
+	@echo "make docs   - the API reference in docs/api/, generated from the docstrings"
 
 $(VENV)/.created:
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +32,7 @@ venv: $(VENV)/.created
 
 # One release build serves demo and test alike; cargo makes it a no-op when nothing changed.
 build: venv
-	$(VENV)/bin/maturin develop --release --quiet
+	$(VENV)/bin/maturin develop --release --quiet --extras plot
 
 develop-test: venv
 	$(VENV)/bin/maturin develop --release --quiet --extras test
@@ -40,6 +41,25 @@ demo: build
 	mkdir -p $(OUT)
 	$(VENV)/bin/aluna demo --out $(OUT)
 
+# The browser check of the report needs a headless Chromium: install Debian's package when it is
+# missing and we can (root, or passwordless sudo, with apt-get, never prompting); otherwise the
+# check skips (and fails under CI, where .ci/run exports CI=true).
+browser:
+	@if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 \
+		|| command -v google-chrome >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then :; \
+	else \
+		if [ "$$(id -u)" = 0 ]; then as=""; \
+		elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then as="sudo -n"; \
+		else as="none"; fi; \
+		if [ "$$as" != none ]; then \
+			echo "installing Debian's chromium for the browser check of the report"; \
+			{ $$as env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium \
+			|| { $$as apt-get update -qq && $$as env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			--no-install-recommends chromium; }; } >/dev/null 2>&1 \
+			|| echo "could not install chromium: the browser check will skip (fail under CI)"; \
+		fi; \
+	fi
+
 lint:
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets --quiet -- -D warnings
@@ -47,7 +67,7 @@ lint:
 rust-test:
 	cargo test --workspace --exclude aluna-py --quiet
 
-test: develop-test lint rust-test
+test: develop-test browser lint rust-test
 	$(PY) -m ruff check python benches
 	$(PY) -m ruff format --check python benches
 	$(PY) -m mypy.stubtest aluna._native
@@ -57,6 +77,10 @@ bench: venv
 	$(VENV)/bin/maturin develop --release --quiet --extras test,bench
 	$(PIP) install --quiet --no-deps "clkhash>=0.18,<0.19"
 	$(PY) benches/run.py --out docs/benchmarks.md
+
+# The API reference (Markdown, committed) from the docstrings; the user guide is docs/guide/.
+docs: build
+	$(PY) docs/make_api.py --out docs/api
 
 # R reference fixtures: each script in python/tests/fixtures/r/ writes JSON with its provenance.
 fixtures:

@@ -29,6 +29,7 @@ __all__ = [
     "layer_degree_table",
     "layer_overlap_table",
     "layer_summary_table",
+    "layout_of",
     "link",
     "link_records",
     "logistic_fit",
@@ -225,6 +226,20 @@ def node_features_of(
     delta: float = 0.1,
     seed: int = 0,
     resolution: float = 1.0,
+# ---------------------------------------------------------------------------- layout
+
+def layout_of(
+    graph: Graph,
+    iterations: int | None = None,
+    scaling: float | None = None,
+    gravity: float = 1.0,
+    strong_gravity: bool = False,
+    linlog: bool = False,
+    theta: float | None = None,
+    jitter_tolerance: float = 1.0,
+    weighted: bool = False,
+    seed: int = 0,
+    pack_components: bool = True,
     threads: int | None = None,
 ) -> Any: ...
 

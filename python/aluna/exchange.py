@@ -182,6 +182,12 @@ class GraphFile:
     created_by: str
     created_at: str
 
+    def _repr_html_(self) -> str:
+        return (
+            f"<div><strong>aluna graph file</strong>: {html.escape(repr(self))}"
+            f"{self.graph._repr_html_()}</div>"
+        )
+
     def __repr__(self) -> str:
         return (
             f"GraphFile({self.graph!r}, layout v{self.schema_version}, key fingerprint "

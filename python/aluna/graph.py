@@ -1065,14 +1065,28 @@ class CaseGraph:
         )
 
     def _repr_html_(self) -> str:
+        n, m = self.number_of_nodes(), self.number_of_edges()
+        kind = "directed" if self.directed else "undirected"
+        if self._graph.is_multigraph():
+            kind += " multigraph"
+        components = self.components()["component"]
+        largest = int(components.value_counts()["count"].max() or 0) if n else 0
         facts = {
-            "kind": "directed" if self.directed else "undirected",
-            "nodes": f"{self.number_of_nodes():,}",
-            "edges": f"{self.number_of_edges():,}",
+            "kind": kind,
+            "nodes": f"{n:,}",
+            "edges": f"{m:,}",
+            "components": f"{components.n_unique():,} (largest {largest:,} nodes)",
             "weight": self._columns["weight"] or "none",
             "link types": self._columns["link_type"] or "none",
             "time": self._columns["time"] or "none",
         }
+        nodes = self._graph.nodes()
+        roles = to_polars(nodes)
+        if "role" in roles.columns:
+            counts = roles.group_by("role").len().sort("role")
+            facts["roles"] = ", ".join(f"{r}: {c:,}" for r, c in counts.iter_rows())
+        if self._provenance is not None:
+            facts["built by"] = str(self._provenance.get("built_by", ""))
         rows = "".join(
             f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
             for k, v in facts.items()
@@ -2313,6 +2327,170 @@ class CaseGraph:
                 f"argument `{name}`: cannot read column `{series.name}` as {dtype}"
             ) from err
         return physical // 1000 if unit == "s" else physical
+
+    # ================================================================ drawing (aluna.plot): a
+    # layout computed in Rust, drawings and degree distributions with matplotlib.
+
+    def layout(
+        self,
+        *,
+        seed: int = 0,
+        iterations: int | None = None,
+        scaling: float | None = None,
+        gravity: float = 1.0,
+        strong_gravity: bool = False,
+        linlog: bool = False,
+        theta: float | None = None,
+        weight: str | None = None,
+        pack_components: bool = True,
+        threads: int | None = None,
+    ) -> pl.DataFrame:
+        r"""Positions for drawing the graph, by ForceAtlas2 [1]_ with Barnes–Hut repulsion [2]_.
+
+        Linked people attract, everyone repels everyone, and a weak gravity keeps separate
+        components in view, so groups come out as clusters and brokers between them. On node
+        :math:`u` (mass :math:`m_u = 1 + \deg u`; links taken as undirected, self-loops
+        ignored) act repulsion :math:`k_r m_u m_v / d_{uv}` from every other node, attraction
+        :math:`w_{uv} d_{uv}` towards each neighbour (:math:`w_{uv} \ln(1 + d_{uv})` with
+        ``linlog`` [3]_) and gravity :math:`k_g m_u` towards the origin (:math:`k_g m_u d_u`
+        with ``strong_gravity``). Nodes move by their force times an adaptive speed that slows
+        those whose force keeps changing direction (Gephi's swing and traction).
+
+        Repulsion is approximated with a quadtree: a cell of width :math:`s` at distance
+        :math:`d` acts as one body at its centre of mass when :math:`s/d < \theta`; a step then
+        costs :math:`O(n \log n + m)`, so graphs of a million links lay out in seconds.
+        Each connected component is laid out on its own and the drawings are packed in rows,
+        largest first, a typical link length apart (under one gravity, isolated people would be
+        pushed far out and the large component shrunk to a dot). Starting positions are drawn
+        from ``seed`` (node :math:`i` from stream
+        :math:`(seed, i)`); forces are computed in parallel, each node's by one thread, so the
+        same seed gives the same drawing for any number of threads.
+
+        Parameters
+        ----------
+        seed
+            Seed of the starting positions.
+        iterations
+            Steps (default: 500 up to 500 nodes, 300 up to 5,000, 150 up to 50,000, then 80).
+        scaling
+            Repulsion strength :math:`k_r` (default 10 below 100 nodes, else 2, as Gephi).
+        gravity
+            :math:`k_g`.
+        strong_gravity
+            Gravity that grows with the distance from the centre: a rounder drawing.
+        linlog
+            LinLog attraction: tighter, better separated groups.
+        theta
+            Barnes–Hut accuracy (smaller is more exact; 0 computes every pair). Default: exact
+            below 1,000 nodes, 1.2 from there.
+        weight
+            The graph's weight column: heavier links pull harder.
+        pack_components
+            Lay out components separately and pack them (``False``: one layout for all).
+        threads
+            Threads (``None``: all cores); the result is the same for any number.
+
+        Returns
+        -------
+        polars.DataFrame
+            ``node``, ``x``, ``y``. Only relative positions mean anything.
+
+        Raises
+        ------
+        ArgumentError
+            A non-positive ``scaling``, a negative ``gravity`` or ``theta``, or ``weight`` that
+            is not the graph's weight column.
+
+        References
+        ----------
+        .. [1] Jacomy, M., Venturini, T., Heymann, S., & Bastian, M. (2014). ForceAtlas2, a
+           continuous graph layout algorithm for handy network visualization designed for the
+           Gephi software. PLoS ONE 9(6), e98679. https://doi.org/10.1371/journal.pone.0098679
+        .. [2] Barnes, J., & Hut, P. (1986). A hierarchical O(N log N) force-calculation
+           algorithm. Nature 324, 446-449. https://doi.org/10.1038/324446a0
+        .. [3] Noack, A. (2007). Energy models for graph clustering. Journal of Graph
+           Algorithms and Applications 11(2), 453-480. https://doi.org/10.7155/jgaa.00154
+
+        Examples
+        --------
+        >>> import polars as pl, aluna
+        >>> e = pl.DataFrame({"source": [0, 1, 2, 3, 4, 5, 2], "target": [1, 2, 0, 4, 5, 3, 3]})
+        >>> xy = aluna.CaseGraph.from_edges(e).layout(seed=1)
+        >>> xy.columns, xy.height
+        (['node', 'x', 'y'], 6)
+        >>> def gap(a, b):
+        ...     (xa, ya), (xb, yb) = xy.filter(pl.col("node").is_in([a, b])).select("x", "y").rows()
+        ...     return ((xa - xb) ** 2 + (ya - yb) ** 2) ** 0.5
+        >>> gap(0, 1) < gap(0, 4)  # the two triangles are drawn apart
+        True
+        """
+        return to_polars(
+            _native.layout_of(
+                self._graph,
+                iterations=iterations,
+                scaling=scaling,
+                gravity=gravity,
+                strong_gravity=strong_gravity,
+                linlog=linlog,
+                theta=theta,
+                weighted=self._check_weight(weight),
+                seed=seed,
+                pack_components=pack_components,
+                threads=threads,
+            )
+        )
+
+    def plot(
+        self,
+        *,
+        layout: pl.DataFrame | None = None,
+        color: Any = None,
+        highlight: Iterable[Any] | None = None,
+        labels: Mapping[Any, str] | bool = False,
+        ax: Any = None,
+        seed: int = 0,
+        title: str | None = None,
+    ) -> Any:
+        """Draw the graph (matplotlib): links as lines, people as dots sized by degree, victims
+        hollow. See :func:`aluna.plot.draw_network` for the arguments.
+
+        Examples
+        --------
+        >>> import polars as pl, aluna
+        >>> g = aluna.CaseGraph.from_edges(pl.DataFrame({"source": [1, 2], "target": [2, 3]}))
+        >>> ax = g.plot(color=g.communities(), highlight=[2])
+        >>> len(ax.collections)  # links, people, the ring around node 2
+        3
+        """
+        from aluna.plot import draw_network
+
+        return draw_network(
+            self,
+            layout=layout,
+            color=color,
+            highlight=highlight,
+            labels=labels,
+            ax=ax,
+            seed=seed,
+            title=title,
+        )
+
+    def plot_degree_distribution(
+        self, *, kind: str = "ccdf", direction: Direction = "all", ax: Any = None
+    ) -> Any:
+        """Plot the degree distribution (matplotlib): the share of nodes with degree at least
+        ``k`` on log-log axes (``kind="ccdf"``) or a histogram (``"histogram"``).
+
+        Examples
+        --------
+        >>> import polars as pl, aluna
+        >>> g = aluna.CaseGraph.from_edges(pl.DataFrame({"source": [1, 1, 1], "target": [2, 3, 4]}))
+        >>> g.plot_degree_distribution().get_xlabel()
+        'degree k'
+        """
+        from aluna.plot import degree_distribution
+
+        return degree_distribution(self, kind=kind, direction=direction, ax=ax)
 
 
 def _as_polars(data: Any, *, what: str) -> pl.DataFrame:

@@ -99,6 +99,9 @@ class CoOffendingReport:
     joint_cases: int
     parameters: dict[str, Any] = field(default_factory=dict)
 
+    def _repr_html_(self) -> str:
+        return f"<div><strong>co_offending</strong>: {html.escape(repr(self))}</div>"
+
     def __repr__(self) -> str:
         return (
             f"CoOffendingReport({self.rows:,} rows, {self.persons:,} persons, {self.cases:,} "

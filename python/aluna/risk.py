@@ -1035,6 +1035,14 @@ def _curve_table(
     return frame, design.rows_used, design.rows_dropped
 
 
+#: Title and estimator of each kind of curve, by its value column.
+_ESTIMATORS = {
+    "survival": ("Survival curve", "Kaplan–Meier"),
+    "cumulative_hazard": ("Cumulative hazard", "Nelson–Aalen"),
+    "mean_cumulative": ("Mean cumulative function", "Lawless–Nadeau (robust)"),
+}
+
+
 @dataclass(frozen=True, repr=False)
 class SurvivalCurve:
     """A Kaplan–Meier survival curve (per group), with pointwise confidence intervals.
@@ -1131,7 +1139,7 @@ class SurvivalCurve:
 
     def _facts(self) -> list[tuple[str, Any]]:
         return [
-            ("estimator", "Kaplan–Meier" if self._value == "survival" else "Nelson–Aalen"),
+            ("estimator", _ESTIMATORS[self._value][1]),
             ("group", self.group or "—"),
             ("rows used", self.rows_used),
             ("rows dropped (missing)", self.rows_dropped),
@@ -1140,13 +1148,12 @@ class SurvivalCurve:
         ]
 
     def _repr_html_(self) -> str:
-        title = "Survival curve" if self._value == "survival" else "Cumulative hazard"
+        title = _ESTIMATORS[self._value][0]
         return _results.facts_html(title, self._facts()) + _results.table_html(self.table)
 
     def __repr__(self) -> str:
-        kind = "SurvivalCurve" if self._value == "survival" else "CumulativeHazard"
         return (
-            f"{kind}({self.table.height} times, group={self.group!r}, "
+            f"{type(self).__name__}({self.table.height} times, group={self.group!r}, "
             f"rows_used={self.rows_used}, rows_dropped={self.rows_dropped})"
         )
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, overload
 
 import polars as pl
 
-from aluna import _native
+from aluna import _native, _progress
 from aluna._interop import to_polars
 from aluna.exceptions import ArgumentError, ColumnError, DuplicateError
 
@@ -164,6 +164,12 @@ class Snapshots(Sequence[Snapshot]):
     def __iter__(self) -> Iterator[Snapshot]:
         return iter(self._items)
 
+    def _repr_html_(self) -> str:
+        return (
+            f"<div><strong>Snapshots</strong> ({html.escape(repr(self))})"
+            f"{self.windows._repr_html_()}</div>"
+        )
+
     def __repr__(self) -> str:
         if not self._items:
             return "Snapshots(0 windows)"
@@ -281,6 +287,7 @@ class Snapshots(Sequence[Snapshot]):
         threshold: float = 0.3,
         min_size: int = 2,
         max_gap: int = 1,
+        progress: bool | None = None,
     ) -> GroupPersistence:
         r"""Follow groups across windows by the overlap of their members.
 
@@ -307,6 +314,9 @@ class Snapshots(Sequence[Snapshot]):
             Least active members for a group to count in a window.
         max_gap
             A group can be continued after up to ``max_gap - 1`` windows without activity.
+        progress
+            Show progress over the windows (a tqdm bar when tqdm is installed). ``None``: only
+            in interactive use (a terminal or a notebook, never under pytest).
 
         Returns
         -------
@@ -341,7 +351,14 @@ class Snapshots(Sequence[Snapshot]):
             partition = _check_partition(partition, what="partition", allow_window=True)
         fronts: dict[int, tuple[set[Any], int]] = {}
         rows: list[pl.DataFrame] = []
-        for snap in self._items:
+        windows = _progress.progress(
+            self._items,
+            desc="persistence",
+            enabled=progress,
+            label=lambda s: f"window {s.index} from {s.start}",
+            unit="window",
+        )
+        for snap in windows:
             members = self._membership(snap, partition)
             sizes = members.group_by("community").agg(pl.len().alias("size"))
             kept = sizes.filter(pl.col("size") >= min_size)["community"]

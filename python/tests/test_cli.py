@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import polars as pl
 
@@ -10,13 +11,51 @@ import aluna
 from aluna.cli import main
 
 
-def test_demo_writes_summary(tmp_path, capsys):
-    assert main(["demo", "--out", str(tmp_path)]) == 0
+def test_demo_writes_summary_and_report(tmp_path, capsys):
+    assert main(["demo", "--out", str(tmp_path), "--quiet"]) == 0
     summary = json.loads((tmp_path / "case-links-summary.json").read_text())
     truth = aluna.datasets.load("case_links").truth["persons"]
     assert summary["nodes"] <= truth.height
     assert summary["edges"] > 0
-    assert "synthetic" in capsys.readouterr().out
+    roles = dict(aluna.datasets.load("case_links").tables["persons"].iter_rows())
+    ranked = [node for node, _degree in summary["top_degree"]]
+    assert len(ranked) == 10
+    assert all(roles[node] != "victim" for node in ranked)  # victims are never ranked
+    out = capsys.readouterr().out
+    assert "synthetic" in out
+    report = tmp_path / "case-link-report.html"
+    assert f"report: {report.resolve()}" in out
+    html = report.read_text(encoding="utf-8")
+    assert "PUBLISHABLE" in html
+    assert "SYNTHETIC DATA" in html
+
+
+def test_report_from_records(tmp_path, capsys):
+    records = aluna.datasets.directory() / "case_links.records.parquet"
+    out = tmp_path / "deep" / "report.html"
+    code = main(["report", "--records", str(records), "--out", str(out), "--k", "3", "--quiet"])
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "network report (publishable, synthetic data)" in printed
+    assert "omitted: Disruption" in printed or "12 of 12 sections" in printed
+    assert out.exists()
+    assert "removing 3 key players" in out.read_text(encoding="utf-8")
+
+
+def test_restricted_report_with_a_key_from_the_environment(tmp_path, capsys):
+    records = aluna.datasets.directory() / "case_links.records.parquet"
+    out = tmp_path / "restricted.html"
+    argv = ["report", "--records", str(records), "--out", str(out), "--mode", "restricted"]
+    assert main([*argv, "--key-env", "ALUNA_TEST_KEY", "--quiet"]) == 0
+    html = out.read_text(encoding="utf-8")
+    assert "RESTRICTED" in html
+    assert "person:" in html
+    assert os.environ["ALUNA_TEST_KEY"] not in html
+
+
+def test_report_needs_an_input(capsys):
+    assert main(["report", "--out", "x.html"]) == 2
+    assert "give --records FILE" in capsys.readouterr().err
 
 
 def test_summary_of_a_csv(tmp_path, capsys):

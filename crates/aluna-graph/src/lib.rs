@@ -15,6 +15,7 @@ mod features;
 mod graph;
 mod key_players;
 mod layers;
+mod layout;
 mod records;
 mod role;
 mod structural_holes;
@@ -42,6 +43,7 @@ pub use key_players::{
 pub use layers::{
     layer_degrees, layer_overlap, layer_summary, LayerDegrees, LayerOverlap, LayerSummary,
 };
+pub use layout::{layout, LayoutOptions};
 pub use records::{
     co_offending, link_records, CoOffendingReport, DroppedValue, IdentifierReport, LinkColumns,
     LinkOptions, LinkReport, ParticipationColumns, Weighting,

@@ -11,6 +11,7 @@ mod errors;
 mod evaluate;
 mod graph;
 mod groups;
+mod layout;
 mod metrics;
 mod privacy;
 mod records;
@@ -28,6 +29,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     careers::register(m)?;
     groups::register(m)?;
     disruption::register(m)?;
+    layout::register(m)?;
     privacy::register(m)?;
     records::register(m)?;
     stats::register(m)?;
