@@ -226,6 +226,9 @@ def node_features_of(
     delta: float = 0.1,
     seed: int = 0,
     resolution: float = 1.0,
+    threads: int | None = None,
+) -> Any: ...
+
 # ---------------------------------------------------------------------------- layout
 
 def layout_of(
