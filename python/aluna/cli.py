@@ -83,6 +83,7 @@ def _synth(args: argparse.Namespace) -> int:
         "periods": args.periods,
         "overlap": args.overlap,
         "corruption": args.corruption,
+        "duplicates": args.duplicates,
     }
     if args.dataset == "case_network":
         given["n_persons"] = given.pop("n")
@@ -136,6 +137,11 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("--periods", type=int, help="careers_panel: years per person")
     synth.add_argument("--overlap", type=float, help="linkage_pair: share in both agencies")
     synth.add_argument("--corruption", type=float, help="linkage_pair: field error rate")
+    synth.add_argument(
+        "--duplicates",
+        type=float,
+        help="linkage_pair: share of records that are further records of a person",
+    )
     synth.add_argument(
         "--delayed-entry", action="store_true", help="programme_evaluation: delayed entry"
     )
