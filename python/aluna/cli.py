@@ -58,8 +58,12 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _summary(args: argparse.Namespace) -> int:
+    from aluna.privacy import warn_identifiers
+
     path = Path(args.edges)
     edges = pl.read_csv(path) if path.suffix == ".csv" else pl.read_parquet(path)
+    # Names the columns that look like direct identifiers, never their values.
+    warn_identifiers(edges, source=path.name)
     graph = aluna.CaseGraph.from_edges(
         edges, args.source, args.target, weight=args.weight, directed=args.directed
     )
