@@ -172,9 +172,6 @@ def run(repeat: int = 3) -> list[Case]:
     case.timings["aluna"] = median_seconds(lambda: one_to_one(pairs), repeat)
     case.timings["anonlink"] = median_seconds(lambda: anonlink.solving.greedy_solve(candidates), 1)
     cases.append(case)
-    for c in cases:
-        if c.notes:
-            c.task = f"{c.task} ({c.notes})"
     return cases
 
 

@@ -616,9 +616,10 @@ def synth_linkage_pair(
     start: int,
     stop: int,
     threads: int | None = None,
+    duplicates: float = 0.0,
 ) -> list[tuple[str, Any]]: ...
 def synth_linkage_pair_truth(
-    n: int, overlap: float, corruption: float, seed: int
+    n: int, overlap: float, corruption: float, seed: int, duplicates: float = 0.0
 ) -> list[tuple[str, Any]]: ...
 def synth_case_network(
     n_persons: int, n_groups: int, seed: int, threads: int | None = None

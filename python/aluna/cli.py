@@ -145,8 +145,12 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _summary(args: argparse.Namespace) -> int:
+    from aluna.privacy import warn_identifiers
+
     path = Path(args.edges)
     edges = pl.read_csv(path) if path.suffix == ".csv" else pl.read_parquet(path)
+    # Names the columns that look like direct identifiers, never their values.
+    warn_identifiers(edges, source=path.name)
     graph = aluna.CaseGraph.from_edges(
         edges, args.source, args.target, weight=args.weight, directed=args.directed
     )
@@ -170,6 +174,7 @@ def _synth(args: argparse.Namespace) -> int:
         "periods": args.periods,
         "overlap": args.overlap,
         "corruption": args.corruption,
+        "duplicates": args.duplicates,
     }
     if args.dataset == "case_network":
         given["n_persons"] = given.pop("n")
@@ -285,6 +290,11 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("--periods", type=int, help="careers_panel: years per person")
     synth.add_argument("--overlap", type=float, help="linkage_pair: share in both agencies")
     synth.add_argument("--corruption", type=float, help="linkage_pair: field error rate")
+    synth.add_argument(
+        "--duplicates",
+        type=float,
+        help="linkage_pair: share of records that are further records of a person",
+    )
     synth.add_argument(
         "--delayed-entry", action="store_true", help="programme_evaluation: delayed entry"
     )

@@ -252,17 +252,26 @@ def write_graph(
 def read_graph(path: Any) -> GraphFile:
     """Read a graph written by :meth:`aluna.CaseGraph.write_parquet`, with its metadata.
 
+    Node ids or node attributes that look like direct identifiers raise an
+    :class:`~aluna.exceptions.IdentifierWarning` naming the columns, never their values.
+
     Raises
     ------
     ArgumentError
         Not an aluna case-graph file, or a newer layout version.
     """
+    from aluna.privacy import warn_identifiers
+
     document = read_metadata(path)
     _expect(document, GRAPH_SCHEMA, path)
     info = document["graph"]
     frame = pl.read_parquet(Path(path))
     nodes = frame.filter(pl.col("element") == "node")
     links = frame.filter(pl.col("element") == "link")
+    warn_identifiers(
+        nodes.select("node", *[pl.col(_ATTRIBUTE + c).alias(c) for c in info["node_attributes"]]),
+        source=f"read_graph({Path(path).name!r})",
+    )
     has = set(info["links"])
     node_table = nodes.select("node", *(["role"] if info["roles"] else []))
     link_table = links.select("source", "target", *[c for c in info["links"]])
@@ -501,7 +510,7 @@ def write_records(
     Examples
     --------
     >>> import polars as pl, aluna, tempfile, pathlib
-    >>> rec = pl.DataFrame({"person_id": ["a", "b"], "phone": ["t1", "t1"]})
+    >>> rec = pl.DataFrame({"person_id": ["a", "b"], "phone": ["phone:3fa94c0e12d87b55"] * 2})
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "records.parquet"
     >>> aluna.exchange.write_records(rec, path, entity="person_id", identifiers=["phone"],
     ...                              key_fingerprint="sha256:1f2e")
@@ -558,6 +567,11 @@ def write_records(
 def read_records(path: Any) -> RecordsFile:
     """Read records written by :func:`write_records`, validating them again.
 
+    Columns that look like direct identifiers (names, e-mail addresses, phone numbers ...;
+    see :func:`aluna.privacy.find_identifiers`) raise an
+    :class:`~aluna.exceptions.IdentifierWarning` naming the columns, never their values;
+    columns of aluna pseudonyms are not flagged.
+
     Raises
     ------
     ArgumentError
@@ -565,6 +579,8 @@ def read_records(path: Any) -> RecordsFile:
     ColumnError, BadValueError
         The records no longer fit their declared roles.
     """
+    from aluna.privacy import warn_identifiers
+
     document = read_metadata(path)
     _expect(document, RECORDS_SCHEMA, path)
     cols = document["columns"]
@@ -579,6 +595,7 @@ def read_records(path: Any) -> RecordsFile:
         crime_type=cols.get("crime_type"),
         iccs=coding == "ICCS 1.0",
     )
+    warn_identifiers(frame, source=f"read_records({Path(path).name!r})")
     return RecordsFile(
         records=frame,
         entity=cols["entity"],

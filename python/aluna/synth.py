@@ -133,10 +133,10 @@ _SPECS: dict[str, _Spec] = {
         },
         units=lambda a: {"A": a["n"], "B": a["n"]},
         rows=lambda a, s, i, j, t: _native.synth_linkage_pair(
-            a["n"], a["overlap"], a["corruption"], a["seed"], s, i, j, t
+            a["n"], a["overlap"], a["corruption"], a["seed"], s, i, j, t, a["duplicates"]
         ),
         truth=lambda a: _native.synth_linkage_pair_truth(
-            a["n"], a["overlap"], a["corruption"], a["seed"]
+            a["n"], a["overlap"], a["corruption"], a["seed"], a["duplicates"]
         ),
         rows_per_unit=lambda _a: 1.0,
     ),
@@ -225,7 +225,13 @@ def _arguments(generator: str, given: Mapping[str, Any]) -> dict[str, Any]:
         "programme_evaluation": {"n": 4000, "seed": 0, "delayed_entry": False},
         "victims": {"n": 2000, "seed": 0},
         "careers_panel": {"n": 1000, "periods": 20, "seed": 0},
-        "linkage_pair": {"n": 2000, "overlap": 0.5, "corruption": 0.1, "seed": 0},
+        "linkage_pair": {
+            "n": 2000,
+            "overlap": 0.5,
+            "corruption": 0.1,
+            "seed": 0,
+            "duplicates": 0.0,
+        },
     }
     # Optional arguments kept out of the defaults, so that datasets made without them record
     # the same arguments as before they existed.
@@ -245,9 +251,14 @@ def _arguments(generator: str, given: Mapping[str, Any]) -> dict[str, Any]:
         args["n_groups"] = _check_int("n_groups", args["n_groups"], 1)
     if "periods" in args:
         args["periods"] = _check_int("periods", args["periods"], 1)
-    for name in ("overlap", "corruption"):
+    for name in ("overlap", "corruption", "duplicates"):
         if name in args:
             args[name] = _check_fraction(name, args[name])
+    if args.get("duplicates", 0.0) and round(args["duplicates"] * args["n"]) >= args["n"]:
+        raise ArgumentError(
+            f"argument `duplicates`: must leave at least one person per agency (below 1), "
+            f"got {args['duplicates']}"
+        )
     if "delayed_entry" in args:
         args["delayed_entry"] = bool(args["delayed_entry"])
     if "zero_inflation" in args:
@@ -882,13 +893,18 @@ def linkage_pair(
     corruption: float = 0.1,
     seed: int = 0,
     *,
+    duplicates: float = 0.0,
     threads: int | None = None,
 ) -> Dataset:
     """Two agencies' records about partly the same made-up people, with the true matches.
 
     Each agency holds ``n`` records (first name, last name, date of birth, sex, postcode);
-    ``round(overlap * n)`` people are in both. Each agency's copy of each field is corrupted
-    with probability ``corruption``: typing errors (substitution, deletion, insertion,
+    ``round(overlap * n)`` people are in both. With ``duplicates > 0`` an agency holds
+    ``m = n - round(duplicates * n)`` people and its other records are further records of
+    them (each person drawn uniformly), so one person can have several records in each
+    agency and the matches are many-to-many; then ``round(overlap * m)`` people are in
+    both. Each agency's copy of each field (each record's, with duplicates) is corrupted with
+    probability ``corruption``: typing errors (substitution, deletion, insertion,
     transposition), nicknames, name changes, day-month swaps and off-by-one dates, moves,
     flipped sex or a missing value [1]_; first and last names are swapped with probability
     ``corruption / 5``. Agency B writes names in upper case. Names follow Zipf-like
@@ -904,6 +920,10 @@ def linkage_pair(
         Probability that an agency's copy of a field is corrupted, in [0, 1].
     seed
         Seed of the random streams.
+    duplicates
+        Share of each agency's records that are further records of a person it already
+        holds, in [0, 1). 0 (the default) gives one record per person; the data are then
+        the same as before this option existed.
     threads
         Threads to use (default: all cores); the content does not depend on it.
 
@@ -911,8 +931,9 @@ def linkage_pair(
     -------
     Dataset
         ``data``: agency A's records; ``tables["agency_b"]``: agency B's. ``truth``:
-        ``matches`` (``record_id_a``, ``record_id_b``), ``records_a`` and ``records_b`` (the
-        true person behind each record and what was corrupted), ``parameters``.
+        ``matches`` (``record_id_a``, ``record_id_b``: every pair of records of the same
+        person), ``records_a`` and ``records_b`` (the true person behind each record and what
+        was corrupted), ``parameters``.
 
     References
     ----------
@@ -927,9 +948,18 @@ def linkage_pair(
     300
     >>> pair.data.columns
     ['record_id', 'first_name', 'last_name', 'date_of_birth', 'sex', 'postcode']
+    >>> many = synth.linkage_pair(1000, overlap=0.3, corruption=0.1, seed=5, duplicates=0.2)
+    >>> many.truth["records_a"]["person"].n_unique(), many.truth["matches"].height > 240
+    (800, True)
     """
     return generate(
-        "linkage_pair", n=n, overlap=overlap, corruption=corruption, seed=seed, threads=threads
+        "linkage_pair",
+        n=n,
+        overlap=overlap,
+        corruption=corruption,
+        seed=seed,
+        duplicates=duplicates,
+        threads=threads,
     )
 
 
@@ -997,6 +1027,7 @@ _FLAGS = {
     "periods": "--periods",
     "overlap": "--overlap",
     "corruption": "--corruption",
+    "duplicates": "--duplicates",
     "seed": "--seed",
 }
 

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 
 import polars as pl
+import pytest
 
 import aluna
 from aluna.cli import main
+from aluna.exceptions import IdentifierWarning
 
 
 def test_demo_writes_summary_and_report(tmp_path, capsys):
@@ -71,3 +75,56 @@ def test_bad_input_is_a_clean_error(tmp_path, capsys):
     pl.DataFrame({"a": ["x"], "b": ["y"]}).write_csv(path)
     assert main(["summary", str(path)]) == 2
     assert "column `source` not found" in capsys.readouterr().err
+
+
+PHONES = ["+44 20 7946 0018", "+44 20 7946 0019", "+44 20 7946 0020"]
+NAMES = ["Anna Kowalska", "Jan de Vries", "Maria Garcia"]
+
+
+def _identifying_links(tmp_path):
+    path = tmp_path / "links.csv"
+    pl.DataFrame(
+        {
+            "source": ["p1", "p2", "p3"],
+            "target": ["p2", "p3", "p1"],
+            "caller_phone": PHONES,
+            "nombre": NAMES,
+        }
+    ).write_csv(path)
+    return path
+
+
+def test_summary_warns_about_identifier_columns_by_name_only(tmp_path, capsys):
+    path = _identifying_links(tmp_path)
+    with pytest.warns(IdentifierWarning) as seen:
+        assert main(["summary", str(path)]) == 0
+    message = str(seen[0].message)
+    assert message.startswith("links.csv has columns that look like direct identifiers")
+    assert "'caller_phone' (phone" in message
+    assert "'nombre' (person_name" in message
+    printed = capsys.readouterr()
+    for value in [*PHONES, *NAMES, "7946", "Kowalska"]:
+        assert value not in message
+        assert value not in printed.out + printed.err
+
+
+def test_summary_command_shows_the_warning_without_values(tmp_path):
+    path = _identifying_links(tmp_path)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from aluna.cli import main; sys.exit(main())",
+            "summary",
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONWARNINGS": "default"},
+    )
+    assert "IdentifierWarning" in done.stderr
+    assert "'caller_phone'" in done.stderr
+    assert "nodes:             3" in done.stdout
+    for value in [*PHONES, *NAMES, "7946", "Kowalska"]:
+        assert value not in done.stdout + done.stderr

@@ -196,7 +196,7 @@ def records():
         {
             "person_id": ["a1f", "b27", "c9e"],
             "case_id": [1, 1, 2],
-            "phone": ["t-01", "t-01", None],
+            "phone": ["phone:3fa94c0e12d87b55", "phone:3fa94c0e12d87b55", None],
             "seen": [date(2024, 1, 1), date(2024, 1, 2), date(2024, 2, 1)],
             "crime": ["030221", "030221", "0601"],
         }
@@ -282,3 +282,43 @@ def test_records_that_look_like_raw_phone_numbers_warn(tmp_path, records):
 def test_documented_layout_matches(tmp_path):
     doc = (Path(__file__).resolve().parents[2] / "docs" / "exchange.md").read_text()
     assert f"schema_version: {aluna.exchange.SCHEMA_VERSION}" in doc.replace("`", "")
+
+
+# ---------------------------------------------------------------------------- identifiers
+
+
+NAMES = ["Anna Kowalska", "Jan de Vries", "Maria Garcia"]
+
+
+def test_reading_records_with_direct_identifiers_warns_without_values(tmp_path, records):
+    path = tmp_path / "r.parquet"
+    with_names = records.with_columns(full_name=pl.Series(NAMES))
+    aluna.exchange.write_records(
+        with_names, path, entity="person_id", identifiers=["phone"], key_fingerprint="sha256:77"
+    )
+    with pytest.warns(IdentifierWarning) as seen:
+        f = aluna.exchange.read_records(path)
+    assert f.records.equals(with_names)
+    message = str(seen[0].message)
+    assert message.startswith("read_records('r.parquet') has columns that look like direct")
+    assert "'full_name' (person_name" in message
+    # the pseudonymised phone column is recognised and not flagged; no value is shown
+    assert "'phone'" not in message
+    for value in [*NAMES, "3fa94c0e12d87b55"]:
+        assert value not in message
+        assert value.split()[0] not in message
+
+
+def test_reading_a_graph_with_identifying_node_attributes_warns_without_values(tmp_path):
+    g = aluna.CaseGraph.from_edges(pl.DataFrame({"source": [1, 2], "target": [2, 3]}))
+    emails = ["anna.k@example.org", "jan.v@example.org", "maria.g@example.org"]
+    g = g.with_node_attributes(pl.DataFrame({"node": [1, 2, 3], "email": emails}))
+    path = tmp_path / "g.parquet"
+    g.write_parquet(path, key_fingerprint="sha256:77")
+    with pytest.warns(
+        IdentifierWarning, match=r"read_graph\('g.parquet'\).*'email' \(email"
+    ) as seen:
+        back = aluna.exchange.read_graph(path)
+    assert back.graph.nodes().equals(g.nodes())
+    message = str(seen[0].message)
+    assert all(e not in message and e.split("@")[0] not in message for e in emails)

@@ -26,7 +26,8 @@ def _words(text: str) -> list[str]:
 
 
 # A small seeded generator of two agencies' records about overlapping people, with typos,
-# transposed names, date errors and missing fields. (aluna.synth.linkage_pair will replace it.)
+# transposed names, date errors and missing fields (test_privacy_linkage_synth.py links the
+# harder aluna.synth.linkage_pair data against its ground truth).
 
 FIRST = _words(
     "anna maria jan peter sofia luca marco elena ivan olga lukas emma noah mia leon hannah "

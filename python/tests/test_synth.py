@@ -532,6 +532,79 @@ def test_uncorrupted_pairs_agree_on_every_field():
         assert (joined[field] == joined[f"{field}_b"]).all()
 
 
+MANY = {"n": 3000, "overlap": 0.4, "corruption": 0.1, "seed": 11, "duplicates": 0.25}
+
+
+def test_many_to_many_matches_are_every_pair_of_records_of_a_person():
+    pair = synth.linkage_pair(**MANY)
+    a = pair.truth["records_a"].select(record_id_a="record_id", person="person")
+    b = pair.truth["records_b"].select(record_id_b="record_id", person="person")
+    # each agency holds n - round(0.25 n) = 2250 people, some of them several times
+    assert a["person"].n_unique() == b["person"].n_unique() == 2250
+    assert a.height == b.height == 3000
+    assert a.group_by("person").len()["len"].max() > 1
+    # round(0.4 * 2250) = 900 people are in both agencies
+    assert a.join(b, on="person")["person"].n_unique() == 900
+    # the truth is every A-B pair of records of the same person, by A's row then B's row
+    expected = (
+        a.with_row_index("row_a")
+        .join(b.with_row_index("row_b"), on="person")
+        .sort("row_a", "row_b")
+        .select("record_id_a", "record_id_b")
+    )
+    assert expected.height > 900
+    assert_frame_equal(pair.truth["matches"], expected)
+    parameters = dict(pair.truth["parameters"].select("name", "value").iter_rows())
+    assert parameters["duplicates"] == 0.25
+    assert parameters["people_per_agency"] == 2250
+    assert parameters["shared_people"] == 900
+    # every record is corrupted on its own: records of one person differ
+    names = (
+        pair.data.join(pair.truth["records_a"], on="record_id")
+        .group_by("person")
+        .agg(pl.col("last_name").n_unique().alias("spellings"), pl.len())
+    )
+    assert names.filter(pl.col("len") > 1)["spellings"].max() > 1
+
+
+def test_many_to_many_is_deterministic_by_seed(tmp_path):
+    one = synth.linkage_pair(**MANY, threads=1)
+    two = synth.linkage_pair(**MANY, threads=2)
+    assert hashes(one) == hashes(two)
+    files = synth.write("linkage_pair", tmp_path, batch_rows=701, threads=2, **MANY)
+    assert files
+    assert synth.dataset_hashes(tmp_path, "linkage_pair") == hashes(one)
+    other = synth.linkage_pair(**{**MANY, "seed": 12})
+    assert hashes(other)["truth.matches"] != hashes(one)["truth.matches"]
+    # without duplicates the data are those of the one-to-one generator
+    plain = {k: v for k, v in MANY.items() if k != "duplicates"}
+    assert hashes(synth.linkage_pair(**plain, duplicates=0.0)) == hashes(
+        synth.generate("linkage_pair", **plain)
+    )
+
+
+def test_cli_writes_a_many_to_many_pair(tmp_path):
+    code = main(
+        [
+            "synth",
+            "linkage_pair",
+            "--n",
+            "400",
+            "--duplicates",
+            "0.2",
+            "--seed",
+            "3",
+            "--out",
+            str(tmp_path),
+        ]
+    )
+    assert code == 0
+    meta = pl.read_parquet_metadata(tmp_path / "linkage_pair.parquet")
+    assert json.loads(meta["aluna.arguments"])["duplicates"] == 0.2
+    people = pl.read_parquet(tmp_path / "linkage_pair.truth.records_a.parquet")["person"]
+    assert people.n_unique() == 320
+
+
 # ------------------------------------------------------------------------------ datasets
 
 
@@ -595,6 +668,14 @@ def test_unknown_dataset_is_an_argument_error():
         (
             lambda: synth.linkage_pair(10, corruption=float("nan")),
             "argument `corruption`: must be between 0 and 1, got nan",
+        ),
+        (
+            lambda: synth.linkage_pair(10, duplicates=1.0),
+            "argument `duplicates`: must leave at least one person per agency",
+        ),
+        (
+            lambda: synth.linkage_pair(10, duplicates=-0.1),
+            "argument `duplicates`: must be between 0 and 1, got -0.1",
         ),
         (lambda: synth.generate("cohort"), "no generator 'cohort'; there are: careers_panel"),
         (

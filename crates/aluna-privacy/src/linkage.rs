@@ -812,8 +812,14 @@ pub fn link(
 /// score down (ties: the pair that comes first), keeping a pair when neither of its records is
 /// already assigned. Positions come out in ascending order.
 ///
-/// The ordering is a parallel sort on a total order, so the result does not depend on the
-/// thread count. Scores must be non-negative and not NaN.
+/// The pairs are not sorted whole: a counting pass drops each pair into one of up to 2^16
+/// score buckets (`floor(2^16 · score / max score)`, monotone in the score, so buckets come in
+/// score order); positions keep their order within a bucket. Buckets are then sorted by
+/// (score descending, position ascending) in waves of about 2^20 pairs, from the highest
+/// down, each wave in parallel, and scanned; the scan stops once every record of the smaller
+/// side is assigned, so buckets below that point are never sorted. Every sort is on a total
+/// order, so the result does not depend on the thread count. Scores must be finite and
+/// non-negative (`-0.0` counts as `0.0`).
 ///
 /// # Example
 /// ```
@@ -823,34 +829,92 @@ pub fn link(
 /// assert_eq!(greedy_assignment(&pairs, &Cancel::new()).unwrap(), vec![1, 2]);
 /// ```
 pub fn greedy_assignment(pairs: &Pairs, cancel: &Cancel) -> Result<Vec<usize>> {
-    if let Some(row) = pairs.score.iter().position(|s| s.is_nan() || *s < 0.0) {
+    if let Some(row) = pairs.score.iter().position(|s| !s.is_finite() || *s < 0.0) {
         return Err(Error::bad_value(
             "score",
             row,
-            "a non-negative score",
+            "a finite, non-negative score",
             pairs.score[row],
         ));
     }
-    // Non-negative floats order like their bit patterns; invert them for descending scores.
-    let mut keys: Vec<u128> = (0..pairs.len())
-        .into_par_iter()
-        .map(|p| ((!pairs.score[p].to_bits() as u128) << 64) | p as u128)
-        .collect();
-    keys.par_sort_unstable();
-    cancel.check()?;
+    let n = pairs.len();
+    if n > u32::MAX as usize {
+        return Err(Error::argument(
+            "pairs",
+            format!("at most 4,294,967,295 pairs can be assigned, got {n}"),
+        ));
+    }
     let n_left = pairs.left.iter().max().map_or(0, |&m| m as usize + 1);
     let n_right = pairs.right.iter().max().map_or(0, |&m| m as usize + 1);
+    let limit = n_left.min(n_right);
+    let max = pairs.score.iter().copied().fold(0.0_f64, f64::max);
+    let n_buckets = (n / 16).clamp(1, 1 << 16);
+    let scale = if max > 0.0 {
+        n_buckets as f64 / max
+    } else {
+        0.0
+    };
+    // Rank 0 is the highest bucket; `(s * scale) as usize` is monotone in `s`.
+    let rank = |s: f64| n_buckets - 1 - ((s * scale) as usize).min(n_buckets - 1);
+    let ranks: Vec<u32> = pairs.score.par_iter().map(|&s| rank(s) as u32).collect();
+    let mut start = vec![0usize; n_buckets + 1];
+    for &r in &ranks {
+        start[r as usize + 1] += 1;
+    }
+    for b in 0..n_buckets {
+        start[b + 1] += start[b];
+    }
+    let mut order = vec![0u32; n];
+    let mut next = start.clone();
+    for (p, &r) in ranks.iter().enumerate() {
+        let slot = &mut next[r as usize];
+        order[*slot] = p as u32;
+        *slot += 1;
+    }
+    drop(ranks);
+    cancel.check()?;
+    // Non-negative floats order like their bit patterns (`+ 0.0` turns -0.0 into 0.0).
+    let bits = |p: u32| (pairs.score[p as usize] + 0.0).to_bits();
     let mut left_used = vec![false; n_left];
     let mut right_used = vec![false; n_right];
     let mut kept: Vec<usize> = Vec::new();
-    let limit = n_left.min(n_right);
-    for key in keys {
-        let p = (key & u64::MAX as u128) as usize;
-        let (l, r) = (pairs.left[p] as usize, pairs.right[p] as usize);
-        if !left_used[l] && !right_used[r] {
-            left_used[l] = true;
-            right_used[r] = true;
-            kept.push(p);
+    let mut rest: &mut [u32] = &mut order;
+    let mut bucket = 0;
+    const WAVE: usize = 1 << 20;
+    while bucket < n_buckets && kept.len() < limit {
+        // A wave: whole buckets from `bucket` on, at least WAVE pairs (or what is left).
+        let first = bucket;
+        while bucket < n_buckets && start[bucket] - start[first] < WAVE {
+            bucket += 1;
+        }
+        let (wave, tail) = std::mem::take(&mut rest).split_at_mut(start[bucket] - start[first]);
+        rest = tail;
+        let mut slices: Vec<&mut [u32]> = Vec::with_capacity(bucket - first);
+        let mut remaining = wave;
+        for b in first..bucket {
+            let (head, tail) = std::mem::take(&mut remaining).split_at_mut(start[b + 1] - start[b]);
+            slices.push(head);
+            remaining = tail;
+        }
+        slices.par_iter_mut().for_each(|slice| {
+            slice.sort_unstable_by(|&a, &b| bits(b).cmp(&bits(a)).then(a.cmp(&b)));
+        });
+        cancel.check()?;
+        for slice in slices {
+            for &p in slice.iter() {
+                let (l, r) = (
+                    pairs.left[p as usize] as usize,
+                    pairs.right[p as usize] as usize,
+                );
+                if !left_used[l] && !right_used[r] {
+                    left_used[l] = true;
+                    right_used[r] = true;
+                    kept.push(p as usize);
+                    if kept.len() == limit {
+                        break;
+                    }
+                }
+            }
             if kept.len() == limit {
                 break;
             }
@@ -858,6 +922,47 @@ pub fn greedy_assignment(pairs: &Pairs, cancel: &Cancel) -> Result<Vec<usize>> {
     }
     kept.sort_unstable();
     Ok(kept)
+}
+
+/// Codes for the record ids of a pairs table, for [`greedy_assignment`], which depends only on
+/// which ids are equal: integer ids between 0 and twice the number of rows (at least 1,024)
+/// are their own codes; other ids are interned in order of appearance. `expected` names what
+/// an id is in the error a null raises.
+///
+/// # Example
+/// ```
+/// use std::sync::Arc;
+/// use aluna_core::table::Table;
+/// use aluna_privacy::linkage::record_codes;
+/// use arrow_array::{Int64Array, RecordBatch, StringArray};
+/// let batch = RecordBatch::try_from_iter([
+///     ("n", Arc::new(Int64Array::from(vec![7, 3, 7])) as _),
+///     ("s", Arc::new(StringArray::from(vec!["b", "a", "b"])) as _),
+/// ])
+/// .unwrap();
+/// let table = Table::new(batch.schema(), vec![batch]);
+/// assert_eq!(record_codes(&table.column("n").unwrap(), "an id").unwrap(), vec![7, 3, 7]);
+/// assert_eq!(record_codes(&table.column("s").unwrap(), "an id").unwrap(), vec![0, 1, 0]);
+/// ```
+pub fn record_codes(column: &Column<'_>, expected: &'static str) -> Result<Vec<u32>> {
+    if column.key_kind()? == KeyKind::Int {
+        let bound = (column.len() as i64)
+            .saturating_mul(2)
+            .clamp(1024, i64::from(u32::MAX - 1));
+        let mut codes = Vec::with_capacity(column.len());
+        let mut own = true;
+        column.for_each_key(|_, key| {
+            match key {
+                Some(Key::Int(v)) if own && (0..=bound).contains(&v) => codes.push(v as u32),
+                _ => own = false,
+            }
+            Ok(())
+        })?;
+        if own {
+            return Ok(codes);
+        }
+    }
+    Ok(column.categories(expected)?.1)
 }
 
 /// Reduce pairs to a one-to-one assignment by the greedy rule of [`greedy_assignment`]; for
@@ -1117,6 +1222,76 @@ mod tests {
                 .unwrap()
                 .unwrap();
             assert_eq!(triples(&kept), expected);
+        }
+    }
+
+    /// The greedy rule by a full sort on (score descending, position ascending).
+    fn greedy_by_full_sort(pairs: &Pairs) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..pairs.len()).collect();
+        order.sort_by(|&a, &b| pairs.score[b].total_cmp(&pairs.score[a]).then(a.cmp(&b)));
+        let n_left = pairs.left.iter().max().map_or(0, |&m| m as usize + 1);
+        let n_right = pairs.right.iter().max().map_or(0, |&m| m as usize + 1);
+        let (mut lu, mut ru) = (vec![false; n_left], vec![false; n_right]);
+        let mut kept = vec![];
+        for p in order {
+            let (l, r) = (pairs.left[p] as usize, pairs.right[p] as usize);
+            if !lu[l] && !ru[r] {
+                lu[l] = true;
+                ru[r] = true;
+                kept.push(p);
+            }
+        }
+        kept.sort_unstable();
+        kept
+    }
+
+    #[test]
+    fn bucketed_greedy_equals_a_full_sort() {
+        let mut rng = aluna_core::random::stream(11, 0);
+        // Many pairs (several waves), many ties (scores on a coarse grid), uneven sides, the
+        // largest score repeated, zeros and -0.0.
+        for (n, grid, n_left, n_right) in [
+            (3_000_000usize, 50u32, 40_000u32, 30_000u32),
+            (200_000, 1_000_000, 5_000, 9_000),
+            (5_000, 3, 300, 300),
+            (100, 1, 10, 10),
+        ] {
+            let mut pairs = Pairs::default();
+            for _ in 0..n {
+                pairs.left.push(rng.random_range(0..n_left));
+                pairs.right.push(rng.random_range(0..n_right));
+                let k = rng.random_range(0..=grid);
+                pairs.score.push(k as f64 / grid as f64 * 0.9);
+            }
+            pairs.score[n / 2] = -0.0;
+            let expected = greedy_by_full_sort(&pairs);
+            for threads in [1, 2] {
+                let kept = install(Some(threads), || greedy_assignment(&pairs, &Cancel::new()))
+                    .unwrap()
+                    .unwrap();
+                assert_eq!(kept, expected, "n = {n}, threads = {threads}");
+            }
+        }
+        let zeros = Pairs {
+            left: vec![0, 1, 1],
+            right: vec![0, 0, 1],
+            score: vec![0.0; 3],
+        };
+        assert_eq!(
+            greedy_assignment(&zeros, &Cancel::new()).unwrap(),
+            vec![0, 2]
+        );
+        for bad in [f64::NAN, f64::INFINITY, -0.5] {
+            let pairs = Pairs {
+                left: vec![0],
+                right: vec![0],
+                score: vec![bad],
+            };
+            let err = greedy_assignment(&pairs, &Cancel::new()).unwrap_err();
+            assert!(
+                err.to_string().contains("finite, non-negative score"),
+                "{err}"
+            );
         }
     }
 

@@ -202,8 +202,8 @@ fn one_to_one(
 ) -> PyResult<PyTable> {
     let pairs = table(pairs);
     let kept = run_detached(py, threads, |cancel| {
-        let (_, l) = pairs.column(left)?.categories("a left record id")?;
-        let (_, r) = pairs.column(right)?.categories("a right record id")?;
+        let l = linkage::record_codes(&pairs.column(left)?, "a left record id")?;
+        let r = linkage::record_codes(&pairs.column(right)?, "a right record id")?;
         let s = pairs
             .column(score)?
             .finite_f64(0.0, "a finite, non-negative score")?;

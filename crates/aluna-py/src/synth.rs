@@ -144,7 +144,7 @@ fn synth_careers_panel_truth() -> PyResult<Tables> {
 
 /// Rows `start..stop` of agency `"A"` or `"B"` of the linkage pair.
 #[pyfunction]
-#[pyo3(signature = (n, overlap, corruption, seed, agency, start, stop, threads=None))]
+#[pyo3(signature = (n, overlap, corruption, seed, agency, start, stop, threads=None, duplicates=0.0))]
 #[allow(clippy::too_many_arguments)]
 fn synth_linkage_pair(
     py: Python<'_>,
@@ -156,6 +156,7 @@ fn synth_linkage_pair(
     start: u64,
     stop: u64,
     threads: Option<usize>,
+    duplicates: f64,
 ) -> PyResult<Tables> {
     let agency = match agency {
         "A" => Agency::A,
@@ -172,6 +173,7 @@ fn synth_linkage_pair(
         n,
         overlap,
         corruption,
+        duplicates,
         seed,
     };
     rows(py, threads, |cancel| {
@@ -181,11 +183,19 @@ fn synth_linkage_pair(
 
 /// The linkage pair's parameters.
 #[pyfunction]
-fn synth_linkage_pair_truth(n: u64, overlap: f64, corruption: f64, seed: u64) -> PyResult<Tables> {
+#[pyo3(signature = (n, overlap, corruption, seed, duplicates=0.0))]
+fn synth_linkage_pair_truth(
+    n: u64,
+    overlap: f64,
+    corruption: f64,
+    seed: u64,
+    duplicates: f64,
+) -> PyResult<Tables> {
     let options = LinkageOptions {
         n,
         overlap,
         corruption,
+        duplicates,
         seed,
     };
     tables(linkage_truth(&options).py_err()?)

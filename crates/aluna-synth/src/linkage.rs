@@ -8,6 +8,8 @@
 //! deletion, insertion, transposition; Christen 2012), nicknames, name changes, day–month swaps
 //! and off-by-one dates, moves to another postcode, or a missing value; first and last names are
 //! swapped in a record with probability `corruption / 5`. Agency B writes names in upper case.
+//! With `duplicates > 0`, a share of each agency's records are further records of people the
+//! agency already holds (each corrupted on its own), so matches are many-to-many.
 //! Row order in each agency is a seeded shuffle, so position says nothing about matches.
 //! Postcodes use the area `ZZ`, which no real postcode has.
 
@@ -27,6 +29,8 @@ const DOMAIN_A: u64 = 0x114C_000A;
 const DOMAIN_B: u64 = 0x114C_000B;
 const DOMAIN_ORDER_A: u64 = 0x114C_00AA;
 const DOMAIN_ORDER_B: u64 = 0x114C_00BB;
+const DOMAIN_DUPLICATE_A: u64 = 0x114C_0DDA;
+const DOMAIN_DUPLICATE_B: u64 = 0x114C_0DDB;
 
 /// Options of the linkage pair.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -37,8 +41,32 @@ pub struct LinkageOptions {
     pub overlap: f64,
     /// Probability that an agency's copy of a field is corrupted, in `[0, 1]`.
     pub corruption: f64,
+    /// Share of each agency's records that are further records of a person the agency already
+    /// holds, in `[0, 1)`: 0 gives one record per person (one-to-one matches); above 0 each
+    /// agency holds `n - round(duplicates * n)` people, and every extra record belongs to one of
+    /// them drawn uniformly, so some people have several records (many-to-many matches).
+    pub duplicates: f64,
     /// Seed of the random streams.
     pub seed: u64,
+}
+
+impl LinkageOptions {
+    /// One record per person (`duplicates = 0`).
+    ///
+    /// # Example
+    /// ```
+    /// use aluna_synth::linkage::LinkageOptions;
+    /// assert_eq!(LinkageOptions::new(100, 0.5, 0.1, 7).duplicates, 0.0);
+    /// ```
+    pub fn new(n: u64, overlap: f64, corruption: f64, seed: u64) -> Self {
+        Self {
+            n,
+            overlap,
+            corruption,
+            duplicates: 0.0,
+            seed,
+        }
+    }
 }
 
 /// Which agency's records to generate.
@@ -510,7 +538,10 @@ fn corrupt(seed: u64, domain: u64, row: u64, person: u64, corruption: f64) -> Re
 
 struct Layout {
     n: u64,
+    /// People per agency (`n` without duplicates).
+    people: u64,
     shared: u64,
+    seed: u64,
     order_a: Permutation,
     order_b: Permutation,
 }
@@ -518,30 +549,88 @@ struct Layout {
 impl Layout {
     fn new(options: &LinkageOptions) -> Self {
         let n = options.n;
-        let shared = ((options.overlap * n as f64).round() as u64).min(n);
+        let extra = ((options.duplicates * n as f64).round() as u64).min(n);
+        let people = n - extra;
+        let shared = ((options.overlap * people as f64).round() as u64).min(people);
         Self {
             n,
+            people,
             shared,
+            seed: options.seed,
             order_a: Permutation::new(n, options.seed, DOMAIN_ORDER_A),
             order_b: Permutation::new(n, options.seed, DOMAIN_ORDER_B),
         }
     }
 
-    /// The person behind row `row` of an agency. A holds people `0..n`; B holds
-    /// `n - shared .. 2n - shared`.
+    /// The agency's own index (`0..people`) of the person behind slot `slot` (`0..n`): slots
+    /// below `people` hold each person's first record, the others a further record of a
+    /// person drawn uniformly.
+    fn local(&self, agency: Agency, slot: u64) -> u64 {
+        if slot < self.people {
+            return slot;
+        }
+        let domain = match agency {
+            Agency::A => DOMAIN_DUPLICATE_A,
+            Agency::B => DOMAIN_DUPLICATE_B,
+        };
+        below(&mut rng(self.seed, domain, slot), self.people)
+    }
+
+    /// The person behind row `row` of an agency. A holds people `0..people`; B holds
+    /// `people - shared .. 2 people - shared`.
     fn person(&self, agency: Agency, row: u64) -> u64 {
         match agency {
-            Agency::A => self.order_a.apply(row),
-            Agency::B => self.n - self.shared + self.order_b.apply(row),
+            Agency::A => self.local(Agency::A, self.order_a.apply(row)),
+            Agency::B => self.people - self.shared + self.local(Agency::B, self.order_b.apply(row)),
         }
     }
 
-    /// The row of agency B that holds agency A's row `row`, if any.
-    fn partner(&self, row: u64) -> Option<u64> {
-        let person = self.order_a.apply(row);
-        let offset = self.n - self.shared;
-        (person >= offset).then(|| self.order_b.invert(person - offset))
+    /// Agency B's further records (slots `people..n`) grouped by B's own person index:
+    /// `(local person, row)` sorted.
+    fn duplicates_b(&self, cancel: &Cancel) -> Result<Vec<(u64, u64)>> {
+        let slots = self.people..self.n;
+        let mut out = generate(&slots, cancel, |slot| {
+            (self.local(Agency::B, slot), self.order_b.invert(slot))
+        })?;
+        out.sort_unstable();
+        Ok(out)
     }
+
+    /// The rows of agency B that hold agency A's row `row`, ascending (`duplicates_b` from
+    /// [`Layout::duplicates_b`]).
+    fn partners(&self, row: u64, duplicates_b: &[(u64, u64)]) -> Vec<u64> {
+        let person = self.person(Agency::A, row);
+        let offset = self.people - self.shared;
+        if person < offset {
+            return Vec::new();
+        }
+        let local = person - offset;
+        let mut rows = vec![self.order_b.invert(local)];
+        let from = duplicates_b.partition_point(|&(p, _)| p < local);
+        rows.extend(
+            duplicates_b[from..]
+                .iter()
+                .take_while(|&&(p, _)| p == local)
+                .map(|&(_, r)| r),
+        );
+        rows.sort_unstable();
+        rows
+    }
+}
+
+fn check_duplicates(options: &LinkageOptions) -> Result<()> {
+    check_fraction("duplicates", options.duplicates)?;
+    let extra = (options.duplicates * options.n as f64).round() as u64;
+    if extra >= options.n {
+        return Err(aluna_core::Error::argument(
+            "duplicates",
+            format!(
+                "must leave at least one person per agency (below 1), got {}",
+                options.duplicates
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Rows `rows` of one agency's records.
@@ -551,7 +640,7 @@ impl Layout {
 /// `record_id` (`A000001`, `B000001`, ...), `first_name`, `last_name`, `date_of_birth`, `sex`,
 /// `postcode`; truth records have `record_id`, `person` (the true person, `L` and a number) and
 /// `corruptions` (what was changed, `field:kind` separated by `;`). Matches have `record_id_a`
-/// and `record_id_b`.
+/// and `record_id_b`: every pair of records of the same person, by A's row then B's row.
 ///
 /// Records are generated in parallel, each from its own random stream: any thread count and
 /// any cut into batches give the same content.
@@ -560,10 +649,14 @@ impl Layout {
 /// ```
 /// use aluna_core::parallel::Cancel;
 /// use aluna_synth::linkage::{linkage_rows, Agency, LinkageOptions};
-/// let options = LinkageOptions { n: 100, overlap: 0.4, corruption: 0.1, seed: 2 };
+/// let options = LinkageOptions::new(100, 0.4, 0.1, 2);
 /// let a = linkage_rows(&options, Agency::A, 0..100, &Cancel::new()).unwrap();
 /// assert_eq!(a[2].name, "truth.matches");
 /// assert_eq!(a[2].batch.num_rows(), 40);
+/// // A fifth of the records are further records of people already held: more true pairs.
+/// let many = LinkageOptions { duplicates: 0.2, ..options };
+/// let a = linkage_rows(&many, Agency::A, 0..100, &Cancel::new()).unwrap();
+/// assert!(a[2].batch.num_rows() > 32);
 /// ```
 pub fn linkage_rows(
     options: &LinkageOptions,
@@ -574,6 +667,7 @@ pub fn linkage_rows(
     check_n("n", options.n)?;
     check_fraction("overlap", options.overlap)?;
     check_fraction("corruption", options.corruption)?;
+    check_duplicates(options)?;
     check_range(&rows, options.n, "records")?;
     let layout = Layout::new(options);
     let (seed, corruption) = (options.seed, options.corruption);
@@ -617,9 +711,15 @@ pub fn linkage_rows(
         .finish()?;
     Ok(match agency {
         Agency::A => {
+            let duplicates_b = layout.duplicates_b(cancel)?;
             let pairs: Vec<(u64, u64)> = rows
                 .clone()
-                .filter_map(|row| layout.partner(row).map(|b| (row, b)))
+                .flat_map(|row| {
+                    layout
+                        .partners(row, &duplicates_b)
+                        .into_iter()
+                        .map(move |b| (row, b))
+                })
                 .collect();
             let matches = Columns::new()
                 .strings(
@@ -649,14 +749,15 @@ pub fn linkage_rows(
 /// # Example
 /// ```
 /// use aluna_synth::linkage::{linkage_truth, LinkageOptions};
-/// let options = LinkageOptions { n: 10, overlap: 0.5, corruption: 0.2, seed: 1 };
+/// let options = LinkageOptions::new(10, 0.5, 0.2, 1);
 /// assert_eq!(linkage_truth(&options).unwrap()[0].name, "truth.parameters");
 /// ```
 pub fn linkage_truth(options: &LinkageOptions) -> Result<Vec<Part>> {
     check_fraction("overlap", options.overlap)?;
     check_fraction("corruption", options.corruption)?;
+    check_duplicates(options)?;
     let layout = Layout::new(options);
-    let parameters = parameters_table(&[
+    let mut rows = vec![
         (
             "records_per_agency",
             options.n as f64,
@@ -665,7 +766,11 @@ pub fn linkage_truth(options: &LinkageOptions) -> Result<Vec<Part>> {
         (
             "shared_people",
             layout.shared as f64,
-            "people in both agencies: round(overlap * n)",
+            if options.duplicates > 0.0 {
+                "people in both agencies: round(overlap * people per agency)"
+            } else {
+                "people in both agencies: round(overlap * n)"
+            },
         ),
         (
             "overlap",
@@ -682,7 +787,21 @@ pub fn linkage_truth(options: &LinkageOptions) -> Result<Vec<Part>> {
             options.corruption / 5.0,
             "probability that a record's first and last names are swapped",
         ),
-    ])?;
+    ];
+    // Only with duplicates, so that one-record-per-person data keep their content.
+    if options.duplicates > 0.0 {
+        rows.push((
+            "duplicates",
+            options.duplicates,
+            "share of each agency's records that are further records of a person it holds",
+        ));
+        rows.push((
+            "people_per_agency",
+            layout.people as f64,
+            "people in each agency: n - round(duplicates * n)",
+        ));
+    }
+    let parameters = parameters_table(&rows)?;
     Ok(vec![Part::new("truth.parameters", parameters)])
 }
 
@@ -693,16 +812,13 @@ mod tests {
 
     #[test]
     fn matches_point_at_the_same_person() {
-        let options = LinkageOptions {
-            n: 500,
-            overlap: 0.3,
-            corruption: 0.2,
-            seed: 4,
-        };
+        let options = LinkageOptions::new(500, 0.3, 0.2, 4);
         let layout = Layout::new(&options);
         let mut partners = 0;
         for row in 0..500 {
-            if let Some(b) = layout.partner(row) {
+            let found = layout.partners(row, &[]);
+            assert!(found.len() <= 1);
+            for b in found {
                 assert_eq!(layout.person(Agency::A, row), layout.person(Agency::B, b));
                 partners += 1;
             }
@@ -714,12 +830,7 @@ mod tests {
 
     #[test]
     fn no_corruption_copies_the_truth() {
-        let options = LinkageOptions {
-            n: 200,
-            overlap: 1.0,
-            corruption: 0.0,
-            seed: 1,
-        };
+        let options = LinkageOptions::new(200, 1.0, 0.0, 1);
         let a = linkage_rows(&options, Agency::A, 0..200, &Cancel::new()).unwrap();
         let notes = a[1]
             .batch
@@ -740,12 +851,74 @@ mod tests {
 
     #[test]
     fn fractions_are_checked() {
-        let options = LinkageOptions {
-            n: 10,
-            overlap: 1.5,
-            corruption: 0.1,
-            seed: 1,
-        };
+        let options = LinkageOptions::new(10, 1.5, 0.1, 1);
         assert!(linkage_rows(&options, Agency::A, 0..10, &Cancel::new()).is_err());
+        for duplicates in [1.0, 0.96, -0.1, f64::NAN] {
+            let options = LinkageOptions {
+                duplicates,
+                ..LinkageOptions::new(10, 0.5, 0.1, 1)
+            };
+            assert!(linkage_rows(&options, Agency::A, 0..10, &Cancel::new()).is_err());
+            assert!(linkage_truth(&options).is_err());
+        }
+    }
+
+    #[test]
+    fn duplicates_give_every_pair_of_records_of_a_person() {
+        let options = LinkageOptions {
+            duplicates: 0.3,
+            ..LinkageOptions::new(400, 0.5, 0.2, 9)
+        };
+        let layout = Layout::new(&options);
+        assert_eq!((layout.people, layout.shared), (280, 140));
+        let person = |agency, rows: u64| -> Vec<u64> {
+            (0..rows).map(|r| layout.person(agency, r)).collect()
+        };
+        let (a, b) = (person(Agency::A, 400), person(Agency::B, 400));
+        // Each agency holds exactly its `people` persons, some of them several times.
+        let distinct = |p: &[u64]| p.iter().collect::<std::collections::BTreeSet<_>>().len();
+        assert_eq!((distinct(&a), distinct(&b)), (280, 280));
+        let mut expected = vec![];
+        for (i, pa) in a.iter().enumerate() {
+            for (j, pb) in b.iter().enumerate() {
+                if pa == pb {
+                    expected.push((i as u64, j as u64));
+                }
+            }
+        }
+        assert!(expected.len() > 140);
+        // Matches from two row ranges equal the brute-force pairs.
+        let mut found = vec![];
+        for range in [0..150, 150..400] {
+            let parts = linkage_rows(&options, Agency::A, range, &Cancel::new()).unwrap();
+            let m = &parts[2].batch;
+            let ids = |c: &str| -> Vec<u64> {
+                m.column_by_name(c)
+                    .unwrap()
+                    .as_string::<i32>()
+                    .iter()
+                    .map(|s| s.unwrap()[1..].parse().unwrap())
+                    .collect()
+            };
+            found.extend(ids("record_id_a").into_iter().zip(ids("record_id_b")));
+        }
+        assert_eq!(found, expected);
+        let parameters = &linkage_truth(&options).unwrap()[0].batch;
+        assert_eq!(parameters.num_rows(), 7);
+    }
+
+    #[test]
+    fn no_duplicates_keep_the_one_to_one_layout() {
+        // `duplicates = 0` is the original process: person of row r is the permutation of r.
+        let options = LinkageOptions::new(300, 0.4, 0.1, 5);
+        let layout = Layout::new(&options);
+        for row in 0..300 {
+            assert_eq!(layout.person(Agency::A, row), layout.order_a.apply(row));
+            assert_eq!(
+                layout.person(Agency::B, row),
+                300 - 120 + layout.order_b.apply(row)
+            );
+        }
+        assert_eq!(linkage_truth(&options).unwrap()[0].batch.num_rows(), 5);
     }
 }

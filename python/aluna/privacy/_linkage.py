@@ -25,7 +25,9 @@ __all__ = [
 
 #: The default Dice threshold of :func:`link`. On the seeded test data (typos, transposed
 #: names, missing fields, several records per person) precision and recall are both at
-#: least 0.95 at this threshold, with and without one-to-one assignment.
+#: least 0.95 at this threshold, with and without one-to-one assignment; so they are on
+#: :func:`aluna.synth.linkage_pair` (3,000 records per agency, corruption 0.1, one and several
+#: records per person) encoding the pooled names, date of birth and postcode.
 DEFAULT_THRESHOLD: float = 0.78
 
 Field = str | Sequence[str]
