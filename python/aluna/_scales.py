@@ -280,5 +280,19 @@ class ActuarialScale:
         )
         return ScaleValidation(auc, norms, per, b0, b1, cov, level)
 
+    def _repr_html_(self) -> str:
+        items = pl.DataFrame(
+            {
+                "item": [label for label, _, _ in self.items],
+                "condition": [
+                    str(c) if isinstance(c, pl.Expr) else getattr(c, "__name__", "function")
+                    for _, c, _ in self.items
+                ],
+                "points": [float(p) for _, _, p in self.items],
+            }
+        )
+        facts = [("items", len(self.item_names)), ("missing items", self.missing)]
+        return _results.facts_html(self.name, facts) + _results.table_html(items)
+
     def __repr__(self) -> str:
         return f"ActuarialScale(name={self.name!r}, items={len(self.item_names)})"

@@ -438,7 +438,8 @@ def resilience_curves(
         ``{strategy: table}``, each table with ``step`` and ``column`` (as the ``.table`` of
         :meth:`aluna.CaseGraph.disruption`).
     column
-        What to plot: ``largest_component_fraction``, ``components`` or ``global_efficiency``.
+        What to plot: ``largest_component_fraction``, ``components``, ``efficiency`` or
+        ``fragmentation``.
     ax
         Axes to draw on.
 

@@ -940,7 +940,7 @@ def _disruption(ctx: _Context) -> str:
     axes[0].set_title("Largest component as people are removed", fontsize="medium")
     resilience_curves(
         {f"{best}": curves[best], f"{best}, contacts re-link": recovered},
-        column="global_efficiency",
+        column="efficiency",
         ax=axes[1],
     )
     axes[1].set_title("Efficiency, with and without recovery", fontsize="medium")
@@ -962,14 +962,14 @@ def _disruption(ctx: _Context) -> str:
                 "removed": int(last["step"][0]),
                 "largest_component_fraction": float(last["largest_component_fraction"][0]),
                 "components": int(last["components"][0]),
-                "global_efficiency": float(last["global_efficiency"][0]),
+                "global_efficiency": float(last["efficiency"][0]),
             }
         )
     final = pl.DataFrame(rows)
     ctx.tables["disruption"] = final
     body += _table(final, caption=f"After {steps} removals")
     if ctx.restricted:
-        order = curves[best].filter(pl.col("step") > 0).select("step", pl.col("removed"))
+        order = curves[best].filter(pl.col("step") > 0).select("step", removed=pl.col("node"))
         body += f"<h3>Removal order ({html.escape(best)})</h3>" + _table(
             ctx.person_table(order, column="removed")
         )
