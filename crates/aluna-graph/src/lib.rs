@@ -4,6 +4,7 @@
 #![warn(missing_docs)]
 
 mod brokerage;
+mod build;
 pub mod centrality;
 mod community;
 mod components;
@@ -14,6 +15,7 @@ mod key_players;
 mod layers;
 mod records;
 mod role;
+mod stream;
 mod structural_holes;
 mod subgraph;
 mod tables;
@@ -39,6 +41,7 @@ pub use records::{
     LinkOptions, LinkReport, ParticipationColumns, Weighting,
 };
 pub use role::Role;
+pub use stream::GraphBuilder;
 pub use structural_holes::{constraint, effective_size, StructuralHoleOptions};
 pub use subgraph::SubgraphFilter;
 pub use tables::{read_roles, EdgeColumns, NodeColumns, ObservationColumns};
