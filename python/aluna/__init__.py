@@ -7,7 +7,7 @@ aluna ships are synthetic; data about people that you bring stay pseudonymised, 
 personal data.
 """
 
-from aluna import datasets, exceptions, exchange, iccs, privacy, risk, synth, temporal
+from aluna import datasets, exceptions, exchange, iccs, privacy, risk, scale, synth, temporal
 from aluna._native import __version__
 from aluna.exceptions import AlunaError
 from aluna.graph import CaseGraph
@@ -27,6 +27,7 @@ __all__ = [
     "link_records",
     "privacy",
     "risk",
+    "scale",
     "synth",
     "temporal",
 ]

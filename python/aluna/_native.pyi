@@ -9,6 +9,7 @@ __all__ = [
     "PSEUDONYM_PATTERN",
     "CoxModel",
     "Graph",
+    "GraphBuilder",
     "PrivacyKey",
     "__version__",
     "brokerage_of",
@@ -42,6 +43,9 @@ __all__ = [
     "suppress_small_cells",
     "survival_curve",
     "zcdp_epsilon",
+    "dice_pairs",
+    "linkage_bands",
+    "logistic_terms_of",
 ]
 __version__: str
 
@@ -277,6 +281,16 @@ def link(
 def one_to_one(
     pairs: Any, left: str, right: str, score: str, threads: int | None = None
 ) -> Any: ...
+def linkage_bands(
+    frame: Any,
+    encoding: str,
+    bands: int,
+    rows: int,
+    seed: int = 0,
+    prefix: str = "band_",
+    threads: int | None = None,
+) -> Any: ...
+def dice_pairs(frame: Any, left: str, right: str, threads: int | None = None) -> Any: ...
 def equivalence_classes_table(
     data: Any,
     columns: list[str],
@@ -342,6 +356,16 @@ def logistic_predict(
     intercept: bool = True,
     threads: int | None = None,
 ) -> Any: ...
+def logistic_terms_of(
+    frame: Any,
+    covariates: list[str],
+    outcome: str,
+    coef: list[float],
+    weights: str | None = None,
+    intercept: bool = True,
+    meat: bool = False,
+    threads: int | None = None,
+) -> dict[str, Any]: ...
 def survival_curve(
     frame: Any,
     duration: str,
@@ -444,3 +468,23 @@ def synth_linkage_pair_truth(
 def synth_case_network(
     n_persons: int, n_groups: int, seed: int, threads: int | None = None
 ) -> list[tuple[str, Any]]: ...
+
+# ---------------------------------------------------------------------------- scale
+
+@final
+class GraphBuilder:
+    def __init__(
+        self,
+        source: str,
+        target: str,
+        weight: str | None = None,
+        link_type: str | None = None,
+        time: str | None = None,
+        directed: bool = False,
+        multigraph: bool = False,
+    ) -> None: ...
+    def nodes(self, nodes: Any, node: str = "node", role: str | None = None) -> None: ...
+    def reserve(self, rows: int) -> None: ...
+    def push(self, batch: Any) -> None: ...
+    def rows(self) -> int: ...
+    def finish(self) -> Graph: ...

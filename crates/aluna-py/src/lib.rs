@@ -11,6 +11,7 @@ mod groups;
 mod privacy;
 mod records;
 mod run;
+mod scale;
 mod stats;
 mod synth;
 
@@ -23,6 +24,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     groups::register(m)?;
     privacy::register(m)?;
     records::register(m)?;
+    scale::register(m)?;
     stats::register(m)?;
     synth::register(m)?;
     Ok(())
