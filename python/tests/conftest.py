@@ -43,3 +43,13 @@ def les_miserables() -> nx.Graph:
 def public_graphs(karate: nx.Graph, florentine: nx.Graph, les_miserables: nx.Graph) -> dict:
     """The three public graphs networkx ships, by name."""
     return {"karate": karate, "florentine": florentine, "les_miserables": les_miserables}
+
+
+def skip_or_fail(reason: str) -> None:
+    """Skip a test that needs an optional system piece (Java for Spark, Chromium), or fail it
+    under CI (the environment variable ``CI`` set), where the piece must be present."""
+    import os
+
+    if os.environ.get("CI"):
+        pytest.fail(reason)
+    pytest.skip(reason)
