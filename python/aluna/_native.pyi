@@ -17,6 +17,7 @@ __all__ = [
     "co_offending",
     "communities_of",
     "cumulative_incidence_table",
+    "dice_pairs",
     "eligible_targets",
     "encode_for_linkage",
     "equivalence_classes_table",
@@ -30,8 +31,10 @@ __all__ = [
     "layer_summary_table",
     "link",
     "link_records",
+    "linkage_bands",
     "logistic_fit",
     "logistic_predict",
+    "logistic_terms_of",
     "logrank_test",
     "modularity_of",
     "multiplex_table",
@@ -43,9 +46,6 @@ __all__ = [
     "suppress_small_cells",
     "survival_curve",
     "zcdp_epsilon",
-    "dice_pairs",
-    "linkage_bands",
-    "logistic_terms_of",
 ]
 __version__: str
 

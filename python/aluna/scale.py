@@ -118,15 +118,15 @@ def edges_from_parquet(
     [(1, 1.5), (2, 3.0), (3, 2.5)]
     """  # noqa: E501
     if isinstance(batch_rows, bool) or not isinstance(batch_rows, int) or batch_rows < 1:
-        raise ArgumentError(f"argument `batch_rows`: expected a positive integer, got {batch_rows!r}")
+        raise ArgumentError(
+            f"argument `batch_rows`: expected a positive integer, got {batch_rows!r}"
+        )
     lazy, is_scan = _scan(data)
     wanted = [c for c in (source, target, weight, link_type, time) if c is not None]
     available = lazy.collect_schema().names()
     missing = [c for c in wanted if c not in available]
     if missing:
-        raise ColumnError(
-            f"column `{missing[0]}` not found; the table has: {', '.join(available)}"
-        )
+        raise ColumnError(f"column `{missing[0]}` not found; the table has: {', '.join(available)}")
     lazy = lazy.select(list(dict.fromkeys(wanted)))
     builder = _native.GraphBuilder(
         source,
