@@ -85,7 +85,7 @@ def test_components_equal_the_local_partition(spark: Any) -> None:
 
 
 def test_components_of_string_ids_and_a_long_path(spark: Any) -> None:
-    n = 60
+    n = 30
     edges = pl.DataFrame(
         {
             "source": [f"n{i:04d}" for i in range(n - 1)],
@@ -95,6 +95,43 @@ def test_components_of_string_ids_and_a_long_path(spark: Any) -> None:
     local = aluna.CaseGraph.from_edges(edges).components()
     remote = to_polars(aspark.components(to_spark(spark, edges)))
     assert partition(remote, "component") == partition(local, "component")
+
+
+def test_node_features_equal_the_local_measures(spark: Any) -> None:
+    graph = nx.disjoint_union_all(
+        [nx.karate_club_graph(), nx.florentine_families_graph(), nx.path_graph(5)]
+    )
+    rng = np.random.default_rng(1)
+    edges = pl.DataFrame(
+        {
+            "source": [u for u, _ in graph.edges()],
+            "target": [v for _, v in graph.edges()],
+            "w": rng.random(graph.number_of_edges()),
+        }
+    )
+    local_graph = aluna.CaseGraph.from_edges(edges, weight="w")
+    local = (
+        local_graph.degree()
+        .join(local_graph.degree("w"), on="node")
+        .join(local_graph.core_number(), on="node")
+        .join(local_graph.clustering(), on="node")
+        .join(local_graph.betweenness(normalized=False), on="node")
+        .sort("node")
+    )
+    remote = to_polars(
+        aspark.node_features(
+            to_spark(spark, edges),
+            weight="w",
+            features=["degree", "strength", "core_number", "clustering", "betweenness"],
+        )
+    ).sort("node")
+    assert remote["node"].to_list() == local["node"].to_list()
+    assert remote["degree"].to_list() == local["degree"].to_list()
+    assert remote["core_number"].to_list() == local["core_number"].to_list()
+    for column in ("strength", "clustering", "betweenness"):
+        np.testing.assert_allclose(remote[column], local[column], rtol=1e-9, atol=1e-12)
+    with pytest.raises(ArgumentError, match=r"argument `features`: expected some of degree"):
+        aspark.node_features(to_spark(spark, edges), features=["pagerank"])
 
 
 def test_components_bad_inputs(spark: Any) -> None:
