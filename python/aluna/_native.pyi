@@ -473,8 +473,8 @@ def synth_case_network(
 
 @final
 class GraphBuilder:
-    def __init__(
-        self,
+    def __new__(
+        cls,
         source: str,
         target: str,
         weight: str | None = None,
@@ -482,7 +482,7 @@ class GraphBuilder:
         time: str | None = None,
         directed: bool = False,
         multigraph: bool = False,
-    ) -> None: ...
+    ) -> GraphBuilder: ...
     def nodes(self, nodes: Any, node: str = "node", role: str | None = None) -> None: ...
     def reserve(self, rows: int) -> None: ...
     def push(self, batch: Any) -> None: ...
