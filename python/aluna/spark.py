@@ -29,7 +29,7 @@ import numpy as np
 import polars as pl
 
 from aluna import _results
-from aluna.exceptions import ArgumentError, ColumnError, HubValueWarning
+from aluna.exceptions import ArgumentError, ColumnError, ConvergenceWarning, HubValueWarning
 from aluna.risk import LogisticRegression as _LocalLogisticRegression
 
 if TYPE_CHECKING:
@@ -904,7 +904,22 @@ class LogisticRegression(_LocalLogisticRegression):
             if np.all(np.abs(step) <= 1e-10 * (1.0 + np.abs(beta))):
                 converged = True
                 break
+        if not converged:
+            warnings.warn(
+                f"aluna.spark.LogisticRegression: no convergence in {self.max_iter} Newton steps "
+                "(the last step was still larger than 1e-10 relative); a covariate may separate "
+                "the outcome. Fit a sample locally with aluna.risk.LogisticRegression to see "
+                "which, or raise max_iter.",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
         final = sums(list(beta), robust)
+        _design.warn_events_per_variable(
+            min(final["weighted_events"], final["weight_total"] - final["weighted_events"]),
+            len(names),
+            model="LogisticRegression",
+            what="rows with the rarer outcome",
+        )
         bread = np.linalg.inv(final["information"])
         covariance = bread
         robust_covariance = bread @ final["meat"] @ bread if robust else None

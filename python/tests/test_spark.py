@@ -313,3 +313,15 @@ def test_distributed_logistic_regression_equals_the_local_fit(
     np.testing.assert_allclose(scored["probability"], expected["probability"], rtol=1e-12)
     with pytest.raises(ColumnError, match=r"column `nope` not found"):
         aspark.LogisticRegression().fit(frame, outcome="y", covariates=["nope"])
+
+
+def test_distributed_logistic_regression_warns_when_newton_does_not_converge(
+    spark: Any, cohort: pl.DataFrame
+) -> None:
+    # x separates the outcome perfectly: the estimate runs off and Newton never settles.
+    separated = cohort.with_columns(pl.col("x1").alias("x")).with_columns(
+        (pl.col("x") > 0).cast(pl.Float64).alias("y")
+    )
+    frame = to_spark(spark, separated.select("x", "y"))
+    with pytest.warns(aluna.exceptions.ConvergenceWarning, match=r"no convergence in 5 Newton"):
+        aspark.LogisticRegression(max_iter=5).fit(frame, outcome="y", covariates=["x"])
