@@ -14,13 +14,14 @@ export CARGO_TERM_COLOR := never
 # A synthetic key for tests and notebooks: never a real one (see docs/responsible-use.md).
 export ALUNA_TEST_KEY := aluna-synthetic-test-key-not-secret
 
-.PHONY: help demo test venv build develop lint rust-test py-test stubtest bench fixtures clean browser docs
+.PHONY: help demo test venv build develop lint rust-test py-test stubtest bench bench-scale java fixtures clean browser docs
 
 help:
 	@echo "make demo   - set up .venv, build aluna, run the main job on shipped synthetic data"
 	@echo "make test   - every check and test (fmt, clippy, cargo test, ruff, stubtest, pytest, notebooks)"
 	@echo "make bench  - side-by-side benchmarks, written to docs/benchmarks.md"
 	@echo "make docs   - the API reference in docs/api/, generated from the docstrings"
+	@echo "make bench-scale - a graph of 100M links from Parquet on one machine (docs/benchmarks.md)"
 
 $(VENV)/.created:
 	$(PYTHON) -m venv $(VENV)
@@ -67,7 +68,7 @@ lint:
 rust-test:
 	cargo test --workspace --exclude aluna-py --quiet
 
-test: develop-test browser lint rust-test
+test: develop-test browser java lint rust-test
 	$(PY) -m ruff check python benches
 	$(PY) -m ruff format --check python benches
 	$(PY) -m mypy.stubtest aluna._native
@@ -81,6 +82,15 @@ bench: venv
 # The API reference (Markdown, committed) from the docstrings; the user guide is docs/guide/.
 docs: build
 	$(PY) docs/make_api.py --out docs/api
+
+# Graphs at scale: 10M nodes, 100M links from Parquet in bounded memory (several minutes, ~4 GiB).
+bench-scale: build
+	$(PY) benches/scale.py --edges 100000000 --nodes 10000000
+
+# Java 17 for the Spark tests (aluna.spark): installed when missing and apt-get can (as root);
+# otherwise the Spark tests skip (and fail under CI).
+java:
+	@command -v java >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && apt-get install -y -qq openjdk-17-jre-headless >/dev/null; } || echo "Java not found and not installable here: the Spark tests will skip"
 
 # R reference fixtures: each script in python/tests/fixtures/r/ writes JSON with its provenance.
 fixtures:

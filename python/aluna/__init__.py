@@ -16,6 +16,7 @@ from aluna import (
     iccs,
     privacy,
     risk,
+    scale,
     synth,
     temporal,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "link_records",
     "privacy",
     "risk",
+    "scale",
     "synth",
     "temporal",
 ]

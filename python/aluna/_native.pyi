@@ -9,6 +9,7 @@ __all__ = [
     "PSEUDONYM_PATTERN",
     "CoxModel",
     "Graph",
+    "GraphBuilder",
     "PrivacyKey",
     "__version__",
     "brokerage_of",
@@ -16,6 +17,7 @@ __all__ = [
     "co_offending",
     "communities_of",
     "cumulative_incidence_table",
+    "dice_pairs",
     "disruption_of",
     "effect_weighting",
     "eligible_targets",
@@ -32,8 +34,10 @@ __all__ = [
     "layout_of",
     "link",
     "link_records",
+    "linkage_bands",
     "logistic_fit",
     "logistic_predict",
+    "logistic_terms_of",
     "logrank_test",
     "match_nearest",
     "modularity_of",
@@ -327,6 +331,16 @@ def link(
 def one_to_one(
     pairs: Any, left: str, right: str, score: str, threads: int | None = None
 ) -> Any: ...
+def linkage_bands(
+    frame: Any,
+    encoding: str,
+    bands: int,
+    rows: int,
+    seed: int = 0,
+    prefix: str = "band_",
+    threads: int | None = None,
+) -> Any: ...
+def dice_pairs(frame: Any, left: str, right: str, threads: int | None = None) -> Any: ...
 def equivalence_classes_table(
     data: Any,
     columns: list[str],
@@ -434,6 +448,16 @@ def logistic_predict(
     intercept: bool = True,
     threads: int | None = None,
 ) -> Any: ...
+def logistic_terms_of(
+    frame: Any,
+    covariates: list[str],
+    outcome: str,
+    coef: list[float],
+    weights: str | None = None,
+    intercept: bool = True,
+    meat: bool = False,
+    threads: int | None = None,
+) -> dict[str, Any]: ...
 def survival_curve(
     frame: Any,
     duration: str,
@@ -689,3 +713,23 @@ def escalation_test(
     over: str = "sequence",
     level: float = 0.95,
 ) -> dict[str, Any]: ...
+
+# ---------------------------------------------------------------------------- scale
+
+@final
+class GraphBuilder:
+    def __new__(
+        cls,
+        source: str,
+        target: str,
+        weight: str | None = None,
+        link_type: str | None = None,
+        time: str | None = None,
+        directed: bool = False,
+        multigraph: bool = False,
+    ) -> GraphBuilder: ...
+    def nodes(self, nodes: Any, node: str = "node", role: str | None = None) -> None: ...
+    def reserve(self, rows: int) -> None: ...
+    def push(self, batch: Any) -> None: ...
+    def rows(self) -> int: ...
+    def finish(self) -> Graph: ...

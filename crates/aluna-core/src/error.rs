@@ -133,6 +133,40 @@ impl Error {
         }
     }
 
+    /// The same error with its row numbers moved on by `offset`: for errors found in one batch
+    /// of a table that arrives in batches, so that they name the row of the whole table.
+    ///
+    /// ```
+    /// use aluna_core::Error;
+    /// let err = Error::bad_value("weight", 3, "a weight", "NaN").with_row_offset(1000);
+    /// assert!(err.to_string().starts_with("column `weight`, row 1003"));
+    /// ```
+    pub fn with_row_offset(self, offset: usize) -> Self {
+        match self {
+            Error::NullValue {
+                column,
+                row,
+                expected,
+            } => Error::NullValue {
+                column,
+                row: row + offset,
+                expected,
+            },
+            Error::BadValue {
+                column,
+                row,
+                expected,
+                found,
+            } => Error::BadValue {
+                column,
+                row: row + offset,
+                expected,
+                found,
+            },
+            other => other,
+        }
+    }
+
     /// Shorthand for [`Error::BadValue`].
     pub fn bad_value(
         column: impl Into<String>,

@@ -161,6 +161,10 @@ impl CaseGraph {
             rows.time.is_some() == time_kind.is_some(),
             Error::argument("time", "times and their kind go together")
         );
+        let keep_events = options.multigraph || rows.link_type.is_some() || rows.time.is_some();
+        if !keep_events {
+            return crate::build::build_merged(nodes, rows, options);
+        }
         let directed = options.directed;
         let pair = |i: usize| {
             let (a, b) = (rows.source[i], rows.target[i]);
@@ -175,7 +179,6 @@ impl CaseGraph {
             Some(t) => order.par_sort_unstable_by_key(|&i| (pair(i as usize), t[i as usize], i)),
             None => order.par_sort_unstable_by_key(|&i| (pair(i as usize), i)),
         }
-        let keep_events = options.multigraph || rows.link_type.is_some() || rows.time.is_some();
         let mut ends: Vec<(u32, u32)> = Vec::new();
         let mut event_offsets: Vec<u64> = Vec::new();
         for (k, &i) in order.iter().enumerate() {

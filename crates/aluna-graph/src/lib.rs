@@ -4,6 +4,7 @@
 #![warn(missing_docs)]
 
 mod brokerage;
+mod build;
 pub mod centrality;
 mod community;
 mod components;
@@ -18,6 +19,7 @@ mod layers;
 mod layout;
 mod records;
 mod role;
+mod stream;
 mod structural_holes;
 mod subgraph;
 mod tables;
@@ -49,6 +51,7 @@ pub use records::{
     LinkOptions, LinkReport, ParticipationColumns, Weighting,
 };
 pub use role::Role;
+pub use stream::GraphBuilder;
 pub use structural_holes::{constraint, effective_size, StructuralHoleOptions};
 pub use subgraph::SubgraphFilter;
 pub use tables::{read_roles, EdgeColumns, NodeColumns, ObservationColumns};

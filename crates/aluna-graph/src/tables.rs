@@ -1,10 +1,10 @@
 //! Building graphs from tables: the edge table and, optionally, a node table.
 
-use aluna_core::ids::{IdMap, Key, KeyKind};
+use aluna_core::ids::{Key, KeyKind};
 use aluna_core::table::Table;
 use aluna_core::{ensure, Error, Result};
 
-use crate::{CaseGraph, EdgeRows, GraphOptions, Role};
+use crate::{CaseGraph, GraphBuilder, GraphOptions, Role};
 
 /// Which columns of the edge table hold what.
 #[derive(Debug, Clone, Copy)]
@@ -57,7 +57,7 @@ pub struct NodeColumns<'a> {
 }
 
 /// Read a node-id column in row order, rejecting nulls.
-fn for_each_id(
+pub(crate) fn for_each_id(
     table: &Table,
     column: &str,
     mut visit: impl FnMut(usize, Key<'_>) -> Result<()>,
@@ -138,181 +138,18 @@ impl CaseGraph {
         nodes: Option<(&Table, &NodeColumns<'_>)>,
         options: GraphOptions,
     ) -> Result<CaseGraph> {
-        let source_col = edges.column(columns.source)?;
-        let kind = source_col.key_kind()?;
-        let check_kind = |table: &Table, name: &str| -> Result<()> {
-            let col = table.column(name)?;
-            ensure!(
-                col.key_kind()? == kind,
-                Error::WrongType {
-                    column: name.to_string(),
-                    expected: match kind {
-                        KeyKind::Int => "integer ids, like the source column",
-                        KeyKind::Str => "string ids, like the source column",
-                    },
-                    found: col.data_type().to_string(),
-                }
-            );
-            Ok(())
-        };
-        check_kind(edges, columns.target)?;
-        if nodes.is_none() {
-            ensure!(
-                edges.num_rows() > 0,
-                Error::Empty {
-                    what: "the edge table has no rows (pass a node table to build a graph of isolated nodes)".into()
-                }
-            );
-        }
-        let mut ids = IdMap::new(kind);
-        let mut roles = None;
+        let mut builder = GraphBuilder::new(columns, extra, options);
+        // Name a missing or mistyped edge column before reading the node table.
+        builder.check_schema(edges)?;
         if let Some((table, cols)) = nodes {
-            check_kind(table, cols.node)?;
-            ids.reserve(table.num_rows());
-            let mut first_row: Vec<usize> = Vec::with_capacity(table.num_rows());
-            for_each_id(table, cols.node, |row, key| {
-                let before = ids.len();
-                let index = ids.intern(key)?;
-                if (index as usize) < before {
-                    return Err(Error::Duplicate {
-                        column: cols.node.to_string(),
-                        row,
-                        first_row: first_row[index as usize],
-                        value: key.to_string(),
-                    });
-                }
-                first_row.push(row);
-                Ok(())
-            })?;
-            if let Some(role) = cols.role {
-                roles = Some(read_roles(table, role)?);
-            }
+            builder.nodes(table, cols)?;
         }
-        let m = edges.num_rows();
-        let mut source = Vec::with_capacity(m);
-        let mut target = Vec::with_capacity(m);
-        ids.reserve(m / 2);
-        for_each_id(edges, columns.source, |_, key| {
-            source.push(ids.intern(key)?);
-            Ok(())
-        })?;
-        for_each_id(edges, columns.target, |_, key| {
-            target.push(ids.intern(key)?);
-            Ok(())
-        })?;
-        let weight = columns
-            .weight
-            .map(|w| {
-                edges
-                    .column(w)?
-                    .finite_f64(0.0, "a finite, non-negative weight")
-            })
-            .transpose()?;
-        let (link_types, link_type) = match columns.link_type {
-            Some(c) => {
-                let col = edges.column(c)?;
-                let mut levels = IdMap::new(col.key_kind()?);
-                if let Some((table, name)) = extra.link_type_levels {
-                    let given = table.column(name)?;
-                    ensure!(
-                        given.key_kind()? == levels.kind(),
-                        Error::WrongType {
-                            column: name.to_string(),
-                            expected: "link types of the same kind as the link-type column",
-                            found: given.data_type().to_string(),
-                        }
-                    );
-                    given.for_each_key(|row, key| {
-                        let key = key.ok_or_else(|| Error::NullValue {
-                            column: name.to_string(),
-                            row,
-                            expected: "a link type",
-                        })?;
-                        let before = levels.len();
-                        if (levels.intern(key)? as usize) < before {
-                            return Err(Error::Duplicate {
-                                column: name.to_string(),
-                                row,
-                                first_row: levels.get(key).map_or(0, |i| i as usize),
-                                value: key.to_string(),
-                            });
-                        }
-                        Ok(())
-                    })?;
-                }
-                let mut codes = Vec::with_capacity(m);
-                col.for_each_key(|row, key| {
-                    let key = key.ok_or_else(|| Error::NullValue {
-                        column: c.to_string(),
-                        row,
-                        expected: "a link type",
-                    })?;
-                    codes.push(levels.intern(key)?);
-                    Ok(())
-                })?;
-                (Some(levels), Some(codes))
-            }
-            None => (None, None),
-        };
-        let (time_kind, time) = match columns.time {
-            Some(c) => {
-                let (kind, values) = edges.column(c)?.time_values("a time")?;
-                (Some(kind), Some(values))
-            }
-            None => (None, None),
-        };
-        let count = extra
-            .count
-            .map(|c| -> Result<Vec<u32>> {
-                let col = edges.column(c)?;
-                let values = col.f64_values("an observation count")?;
-                values
-                    .iter()
-                    .enumerate()
-                    .map(|(row, &v)| {
-                        if v.fract() == 0.0 && (1.0..=f64::from(u32::MAX)).contains(&v) {
-                            Ok(v as u32)
-                        } else {
-                            Err(Error::bad_value(c, row, "a whole number of at least 1", v))
-                        }
-                    })
-                    .collect()
-            })
-            .transpose()?;
-        let until = match extra.until {
-            Some(c) => {
-                ensure!(
-                    columns.time.is_some(),
-                    Error::argument("until", "link spans need a start time column (`time`) too")
-                );
-                let (kind, values) = edges.column(c)?.time_values("a last time")?;
-                ensure!(
-                    Some(&kind) == time_kind.as_ref(),
-                    Error::WrongType {
-                        column: c.to_string(),
-                        expected: "the same time type as the time column",
-                        found: edges.column(c)?.data_type().to_string(),
-                    }
-                );
-                Some(values)
-            }
-            None => None,
-        };
-        // Roles cover the node table; nodes first seen in the edge table have unknown roles.
-        let roles = roles.map(|mut r: Vec<Role>| {
-            r.resize(ids.len(), Role::Unknown);
-            r
-        });
-        let rows = EdgeRows {
-            source,
-            target,
-            weight,
-            count,
-            link_type,
-            time,
-            until,
-        };
-        CaseGraph::build(ids, rows, link_types, time_kind, options)?.with_roles(roles)
+        if let Some((table, name)) = extra.link_type_levels {
+            builder.link_type_levels(table, name)?;
+        }
+        builder.reserve(edges.num_rows());
+        builder.push(edges)?;
+        builder.finish()
     }
 
     /// Index of each row's node in `column` of `table`: for aligning node attributes.

@@ -16,6 +16,7 @@ mod metrics;
 mod privacy;
 mod records;
 mod run;
+mod scale;
 mod stats;
 mod synth;
 
@@ -32,6 +33,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     layout::register(m)?;
     privacy::register(m)?;
     records::register(m)?;
+    scale::register(m)?;
     stats::register(m)?;
     metrics::register(m)?;
     synth::register(m)?;

@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use aluna_core::Error;
+use aluna_privacy::bands::{self, band_keys, BandOptions};
 use aluna_privacy::disclosure::{equivalence_classes, l_diversity, reidentification_risk};
 use aluna_privacy::key::SecretKey;
 use aluna_privacy::linkage::{self, Blocks, EncodingOptions, Encodings, FieldGroup, LinkOptions};
@@ -187,6 +188,61 @@ fn link(
         linkage::link(&l, &r, blocks.as_ref(), options, cancel)
     })?;
     pairs_table(pairs)
+}
+
+/// MinHash band keys of an encoding column: one `Int64` column per band (`{prefix}{k}`),
+/// null for an empty encoding.
+#[pyfunction]
+#[pyo3(signature = (frame, encoding, bands, rows, seed=0, prefix="band_", threads=None))]
+#[allow(clippy::too_many_arguments)]
+fn linkage_bands(
+    py: Python<'_>,
+    frame: PyTable,
+    encoding: &str,
+    bands: usize,
+    rows: usize,
+    seed: u64,
+    prefix: &str,
+    threads: Option<usize>,
+) -> PyResult<PyTable> {
+    let t = table(frame);
+    let options = BandOptions { bands, rows, seed };
+    let keys = run_detached(py, threads, |cancel| {
+        let enc = Encodings::from_column(&t.column(encoding)?)?;
+        band_keys(&enc, &options, cancel)
+    })?;
+    let names: Vec<String> = (0..bands).map(|k| format!("{prefix}{k}")).collect();
+    let columns: Vec<(&str, ArrayRef)> = names
+        .iter()
+        .enumerate()
+        .map(|(k, name)| {
+            let values: Int64Array = keys.iter().skip(k).step_by(bands).copied().collect();
+            (name.as_str(), Arc::new(values) as ArrayRef)
+        })
+        .collect();
+    output(columns)
+}
+
+/// Dice coefficients of aligned pairs of encodings (two binary columns of one table): `score`.
+#[pyfunction]
+#[pyo3(signature = (frame, left, right, threads=None))]
+fn dice_pairs(
+    py: Python<'_>,
+    frame: PyTable,
+    left: &str,
+    right: &str,
+    threads: Option<usize>,
+) -> PyResult<PyTable> {
+    let t = table(frame);
+    let scores = run_detached(py, threads, |_| {
+        let l = Encodings::from_column(&t.column(left)?)?;
+        let r = Encodings::from_column(&t.column(right)?)?;
+        bands::dice_pairs(&l, &r)
+    })?;
+    output(vec![(
+        "score",
+        Arc::new(Float64Array::from(scores)) as ArrayRef,
+    )])
 }
 
 /// Rows of a pairs table kept by the greedy one-to-one rule: a one-column table `row`.
@@ -410,6 +466,8 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(encode_for_linkage, m)?)?;
     m.add_function(wrap_pyfunction!(link, m)?)?;
     m.add_function(wrap_pyfunction!(one_to_one, m)?)?;
+    m.add_function(wrap_pyfunction!(linkage_bands, m)?)?;
+    m.add_function(wrap_pyfunction!(dice_pairs, m)?)?;
     m.add_function(wrap_pyfunction!(equivalence_classes_table, m)?)?;
     m.add_function(wrap_pyfunction!(suppress_small_cells, m)?)?;
     m.add_function(wrap_pyfunction!(noisy_counts, m)?)?;

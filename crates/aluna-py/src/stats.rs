@@ -14,7 +14,8 @@ use aluna_stats::cox::{
 };
 use aluna_stats::design::Design;
 use aluna_stats::logistic::{
-    fit_logistic, predict_proba, sandwich_covariance, LogisticOptions, Penalty, Sandwich,
+    fit_logistic, logistic_terms, predict_proba, sandwich_covariance, LogisticOptions, Penalty,
+    Sandwich,
 };
 use aluna_stats::survival::{
     kaplan_meier, logrank, mean_cumulative_function, nelson_aalen, sorted_codes, CurveOptions,
@@ -126,6 +127,40 @@ pub(crate) fn logistic_fit<'py>(
     d.set_item("converged", fit.converged)?;
     d.set_item("separated", fit.separated)?;
     d.set_item("weight_total", fit.weight_total)?;
+    Ok(d)
+}
+
+/// The log-likelihood, score and information of a block of rows at `coef` (for fits whose
+/// rows are spread over machines: the blocks' terms add up); a dict of plain numbers.
+#[pyfunction]
+#[pyo3(signature = (frame, covariates, outcome, coef, weights=None, intercept=true, meat=false, threads=None))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn logistic_terms_of<'py>(
+    py: Python<'py>,
+    frame: PyTable,
+    covariates: Vec<String>,
+    outcome: String,
+    coef: Vec<f64>,
+    weights: Option<String>,
+    intercept: bool,
+    meat: bool,
+    threads: Option<usize>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let t = table(frame);
+    let terms = run_detached(py, threads, move |_| {
+        let design = Design::from_table(&t, &covariates, intercept)?;
+        let y = t.column(&outcome)?.f64_values("an outcome of 0 or 1")?;
+        let w = optional_f64(&t, weights.as_deref())?;
+        logistic_terms(&design, &y, w.as_deref(), &coef, meat)
+    })?;
+    let d = PyDict::new(py);
+    d.set_item("log_likelihood", terms.log_likelihood)?;
+    d.set_item("score", terms.score)?;
+    d.set_item("information", matrix_rows(&terms.information))?;
+    d.set_item("meat", terms.meat.as_ref().map(matrix_rows))?;
+    d.set_item("extreme", terms.extreme)?;
+    d.set_item("weight_total", terms.weight_total)?;
+    d.set_item("weighted_events", terms.weighted_events)?;
     Ok(d)
 }
 
@@ -620,6 +655,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(fine_gray_fit, m)?)?;
     m.add_function(wrap_pyfunction!(logistic_fit, m)?)?;
     m.add_function(wrap_pyfunction!(logistic_predict, m)?)?;
+    m.add_function(wrap_pyfunction!(logistic_terms_of, m)?)?;
     m.add_function(wrap_pyfunction!(survival_curve, m)?)?;
     m.add_function(wrap_pyfunction!(logrank_test, m)?)?;
     m.add_class::<PyCoxModel>()?;

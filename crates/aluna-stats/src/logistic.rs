@@ -632,6 +632,90 @@ pub fn sandwich_covariance(
     Ok(sandwich(bread, &meat))
 }
 
+/// The sums one block of rows adds to a logistic fit at `β`: for distributed fitting, where each
+/// partition of the data computes its terms and the driver adds them up and takes the Newton
+/// step (a sum over blocks is the sum over all rows).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogisticTerms {
+    /// `Σ w_i [y_i η_i − log(1 + e^{η_i})]`.
+    pub log_likelihood: f64,
+    /// The score `Σ w_i (y_i − μ_i) x_i`.
+    pub score: Vec<f64>,
+    /// The information `Σ w_i μ_i (1 − μ_i) x_i x_iᵀ`.
+    pub information: Array2<f64>,
+    /// With `meat`: `Σ (w_i (y_i − μ_i))² x_i x_iᵀ`, the middle of the HC0 sandwich.
+    pub meat: Option<Array2<f64>>,
+    /// Rows whose linear predictor exceeds 20 in size (fitted probabilities at 0 or 1).
+    pub extreme: f64,
+    /// `Σ w_i` (the number of rows without weights).
+    pub weight_total: f64,
+    /// `Σ w_i y_i`.
+    pub weighted_events: f64,
+}
+
+/// The log-likelihood, score and information of a block of rows at `beta` (and the robust
+/// sandwich's middle term when `meat`), as one Newton step of [`fit_logistic`] sums them; rows
+/// are swept in fixed blocks in parallel, summed in block order.
+///
+/// # Errors
+/// As [`fit_logistic`] for outcomes and weights; `InvalidArgument` when `beta` does not have one
+/// value per design column.
+///
+/// # Example
+/// ```
+/// use aluna_stats::design::Design;
+/// use aluna_stats::logistic::{fit_logistic, logistic_terms, LogisticOptions};
+/// use ndarray::array;
+/// let x = array![[1.0, 0.0], [1.0, 0.0], [1.0, 0.0], [1.0, 1.0], [1.0, 1.0], [1.0, 1.0]];
+/// let design = Design::new(x, vec!["intercept".into(), "treated".into()]).unwrap();
+/// let y = [0.0, 0.0, 1.0, 1.0, 1.0, 0.0];
+/// let fit = fit_logistic(&design, &y, None, &LogisticOptions::default()).unwrap();
+/// let terms = logistic_terms(&design, &y, None, &fit.coef, false).unwrap();
+/// assert!(terms.score.iter().all(|g| g.abs() < 1e-9));
+/// assert!((terms.log_likelihood - fit.log_likelihood).abs() < 1e-12);
+/// ```
+pub fn logistic_terms(
+    design: &Design,
+    y: &[f64],
+    weights: Option<&[f64]>,
+    beta: &[f64],
+    meat: bool,
+) -> Result<LogisticTerms> {
+    check_inputs(design, y, weights)?;
+    ensure!(
+        beta.len() == design.cols(),
+        Error::argument(
+            "coef",
+            format!("{} coefficients for {} columns", beta.len(), design.cols())
+        )
+    );
+    let (log_likelihood, score, information, extreme) = pass(design, y, weights, beta);
+    let meat = meat.then(|| {
+        let u: Vec<f64> = (0..design.rows())
+            .map(|i| {
+                let w = weights.map_or(1.0, |w| w[i]);
+                (w * (y[i] - sigmoid(dot(design.row(i), beta)))).powi(2)
+            })
+            .collect();
+        design.weighted_cross(&u)
+    });
+    let (mut weight_total, mut weighted_events) = (0.0, 0.0);
+    for (i, v) in y.iter().enumerate() {
+        let w = weights.map_or(1.0, |w| w[i]);
+        weight_total += w;
+        weighted_events += w * v;
+    }
+    Ok(LogisticTerms {
+        log_likelihood,
+        score,
+        information,
+        meat,
+        extreme,
+        weight_total,
+        weighted_events,
+    })
+}
+
 /// Fitted probabilities `1 / (1 + exp(−xᵀβ))` for every row of a design.
 pub fn predict_proba(design: &Design, coef: &[f64]) -> Result<Vec<f64>> {
     ensure!(

@@ -15,7 +15,8 @@ The rules of use are in ``docs/responsible-use.md``.
 - **Published tables**: :func:`suppress_small_cells` (with secondary suppression and an
   audit), :func:`noisy_counts` (differential privacy with the budget reported).
 - **Linkage between agencies**: :func:`encode_for_linkage`, :func:`link`,
-  :func:`one_to_one`, :func:`linkage_quality`.
+  :func:`one_to_one`, :func:`linkage_quality`, :func:`linkage_bands` (blocking keys
+  for large tables).
 - **Cards**: :class:`ModelCard`, :class:`DataCard`.
 """
 
@@ -40,16 +41,19 @@ from aluna.privacy._disclosure import (
 from aluna.privacy._identifiers import IDENTIFIER_TYPES, find_identifiers, warn_identifiers
 from aluna.privacy._keys import PSEUDONYM_PATTERN, Key, is_pseudonym, pseudonymise
 from aluna.privacy._linkage import (
+    DEFAULT_BANDS,
     DEFAULT_THRESHOLD,
     LinkageQuality,
     encode_for_linkage,
     link,
+    linkage_bands,
     linkage_quality,
     one_to_one,
 )
 from aluna.privacy._tables import NoisyCounts, SuppressedTable, noisy_counts, suppress_small_cells
 
 __all__ = [
+    "DEFAULT_BANDS",
     "DEFAULT_OUT_OF_SCOPE",
     "DEFAULT_THRESHOLD",
     "IDENTIFIER_TYPES",
@@ -72,6 +76,7 @@ __all__ = [
     "k_anonymity",
     "l_diversity",
     "link",
+    "linkage_bands",
     "linkage_quality",
     "noisy_counts",
     "one_to_one",

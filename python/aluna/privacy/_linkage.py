@@ -15,10 +15,12 @@ from aluna.privacy._frames import column_list, frame, html_facts, require_column
 from aluna.privacy._keys import Key, pseudonymise
 
 __all__ = [
+    "DEFAULT_BANDS",
     "DEFAULT_THRESHOLD",
     "LinkageQuality",
     "encode_for_linkage",
     "link",
+    "linkage_bands",
     "linkage_quality",
     "one_to_one",
 ]
@@ -182,6 +184,107 @@ def encode_for_linkage(
         keys = data.select(parts)
         out = out.with_columns(pseudonymise(keys, keys.columns, key, kind="block"))
     return out
+
+
+#: Default MinHash banding of :func:`linkage_bands`: 24 bands of 4 values. A pair of
+#: encodings with Dice coefficient 0.78 (Jaccard 0.64) shares a band with probability
+#: :math:`1 - (1 - 0.64^4)^{24} \approx 0.98`; one at Dice 0.4 (Jaccard 0.25) with probability
+#: :math:`1 - (1 - 0.25^4)^{24} \approx 0.09`.
+DEFAULT_BANDS: tuple[int, int] = (24, 4)
+
+
+def linkage_bands(
+    encoded: Any,
+    *,
+    bands: int = DEFAULT_BANDS[0],
+    rows: int = DEFAULT_BANDS[1],
+    seed: int = 0,
+    encoding: str = "encoding",
+    prefix: str = "band_",
+    threads: int | None = None,
+) -> pl.DataFrame:
+    r"""Add locality-sensitive blocking keys to encoded records: MinHash bands of the encodings.
+
+    For a random permutation :math:`\pi` of the filter's bit positions, the first set bit of an
+    encoding in :math:`\pi`'s order is the same for two encodings with probability equal to the
+    Jaccard similarity :math:`J` of their set bits [1]_. Each of ``bands`` keys combines
+    ``rows`` such values (permutations drawn from ``seed``), so two encodings share a band's
+    key with probability :math:`J^r` and at least one key with probability
+    :math:`1 - (1 - J^r)^b`. Dice and Jaccard are tied by :math:`J = D / (2 - D)`. Passing the
+    band columns as ``blocking`` to :func:`link` then compares only pairs that share a key:
+    for large tables, where all pairs are too many, with a recall that is high for pairs above
+    the threshold and a number of comparisons that falls steeply with similarity [2]_ [3]_.
+    Empty encodings (no field present) get null keys and are never candidates.
+
+    The permutations are not secret (the encodings are already keyed); both agencies must use
+    the same ``bits``, ``bands``, ``rows`` and ``seed``. :func:`aluna.spark.link` computes the
+    same keys.
+
+    Parameters
+    ----------
+    encoded
+        A table made by :func:`encode_for_linkage`.
+    bands, rows
+        Number of keys and MinHash values per key: more bands raise recall, more rows cut
+        the candidates. See :data:`DEFAULT_BANDS`.
+    seed
+        Seed of the permutations.
+    encoding
+        The encoding column.
+    prefix
+        The key columns are named ``{prefix}0``, ``{prefix}1``, ...
+    threads
+        Threads (default: all cores); the keys do not depend on it.
+
+    Returns
+    -------
+    polars.DataFrame
+        ``encoded`` with ``bands`` more ``Int64`` columns.
+
+    References
+    ----------
+    .. [1] Broder, A. Z. (1997). On the resemblance and containment of documents.
+       Compression and Complexity of Sequences, 21-29. https://doi.org/10.1109/SEQUEN.1997.666900
+    .. [2] Leskovec, J., Rajaraman, A. & Ullman, J. D. (2020). Mining of Massive Datasets,
+       3rd ed., ch. 3. Cambridge University Press. https://doi.org/10.1017/9781108684163
+    .. [3] Karapiperis, D. & Verykios, V. S. (2015). An LSH-based blocking approach with a
+       homomorphic matching technique for privacy-preserving record linkage. IEEE
+       Transactions on Knowledge and Data Engineering 27(4), 909-921.
+       https://doi.org/10.1109/TKDE.2014.2349916
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from aluna.privacy import Key, encode_for_linkage, link, linkage_bands
+    >>> key = Key.from_env("ALUNA_TEST_KEY")
+    >>> a = pl.DataFrame({"id": ["a1", "a2"], "name": ["Maria Garcia", "Jan de Vries"]})
+    >>> b = pl.DataFrame({"id": ["b1", "b2"], "name": ["Jan de Vries", "Mario Garcia"]})
+    >>> ea = linkage_bands(encode_for_linkage(a, ["name"], key, id="id"), bands=8)
+    >>> eb = linkage_bands(encode_for_linkage(b, ["name"], key, id="id"), bands=8)
+    >>> ea.columns[:4]
+    ['id', 'encoding', 'band_0', 'band_1']
+    >>> bands = [f"band_{k}" for k in range(8)]
+    >>> link(ea, eb, blocking=bands).select("left", "right").rows()
+    [('a1', 'b2'), ('a2', 'b1')]
+    """
+    data = frame(encoded, what="linkage_bands")
+    require_columns(data, [encoding], what="encoding")
+    for name, value in (("bands", bands), ("rows", rows)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ArgumentError(f"argument `{name}`: expected a positive integer, got {value!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ArgumentError(f"argument `seed`: expected a non-negative integer, got {seed!r}")
+    keys = to_polars(
+        _native.linkage_bands(
+            data.select(encoding), encoding, bands, rows, seed=seed, prefix=prefix, threads=threads
+        )
+    )
+    clash = [c for c in keys.columns if c in data.columns]
+    if clash:
+        raise ColumnError(
+            f"linkage_bands: the table already has a column `{clash[0]}`; pass another prefix"
+        )
+    return data.hstack(keys)
 
 
 def _pairs_frame(
