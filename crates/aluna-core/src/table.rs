@@ -821,7 +821,10 @@ mod tests {
         assert!(col.f64_slices().is_none());
         assert_eq!(col.f64_values("x").unwrap(), vec![4.0, -2.0, 7.0]);
         let t = table("b", vec![Arc::new(BooleanArray::from(vec![true, false]))]);
-        assert_eq!(t.column("b").unwrap().f64_values("b").unwrap(), vec![1.0, 0.0]);
+        assert_eq!(
+            t.column("b").unwrap().f64_values("b").unwrap(),
+            vec![1.0, 0.0]
+        );
         // A null in a later chunk: no slices, and the error names the row across chunks.
         let t = table(
             "x",

@@ -89,7 +89,11 @@ impl Design {
         if let Some(k) = sources.iter().position(|s| s.len() != n) {
             return Err(Error::argument(
                 "covariates",
-                format!("column `{}` has {} rows, not {n}", columns[k], sources[k].len()),
+                format!(
+                    "column `{}` has {} rows, not {n}",
+                    columns[k],
+                    sources[k].len()
+                ),
             ));
         }
         let mut data = vec![0.0f64; n * p];
