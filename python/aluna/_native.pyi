@@ -417,6 +417,7 @@ def cumulative_incidence_table(
     group: str | None = None,
     row_number: str | None = None,
     rho: float = 0.0,
+    strata: str | None = None,
 ) -> tuple[Any, list[str], list[tuple[int, float, int, float]]]: ...
 def fine_gray_fit(
     frame: Any,

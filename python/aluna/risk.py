@@ -1525,6 +1525,7 @@ def cumulative_incidence(
     duration: str,
     event: str,
     group: str | None = None,
+    strata: str | None = None,
     level: float = 0.95,
     rho: float = 0.0,
     missing: _design.Missing = "error",
@@ -1537,7 +1538,9 @@ def cumulative_incidence(
     overstate it). Variances are Gray's delta-method estimator, as R ``cmprsk::cuminc``;
     intervals on the log(-log) scale,
     :math:`F^{\exp(\pm z\,\mathrm{se}/(F\log F))}`. With ``group``, Gray's (1988) test compares
-    each cause's incidence between groups (weight :math:`(1-F(t-))^\rho`).
+    each cause's incidence between groups (weight :math:`(1-F(t-))^\rho`); with ``strata``
+    the test compares groups within each stratum and sums the scores and their variances over
+    strata, as R ``cmprsk::cuminc(strata=)`` (the curves do not depend on ``strata``).
 
     Returns
     -------
@@ -1558,7 +1561,12 @@ def cumulative_incidence(
     >>> ci.table.filter(cause=1)["cumulative_incidence"].to_list()
     [0.25, 0.25, 0.25, 0.75]
     """
-    args = survival_args(duration=duration, event=event, strata=group)
+    if strata is not None and not isinstance(strata, str):
+        raise ArgumentError(f"strata: expected a column name, got {type(strata).__name__}")
+    if strata is not None and group is None:
+        raise ArgumentError("strata: stratifies Gray's test of `group`; give group= too")
+    # The strata column travels in the model frame as the `cluster` slot (a required column).
+    args = survival_args(duration=duration, event=event, strata=group, cluster=strata)
     z = _results.z_value(level)
     design, model = model_frame(df, args, (), missing=missing, what="cumulative_incidence")
     table, labels, tests = _native.cumulative_incidence_table(
@@ -1568,6 +1576,7 @@ def cumulative_incidence(
         group=group,
         row_number=_design.row_number(design),
         rho=float(rho),
+        strata=strata,
     )
     frame = to_polars(table)
     f = pl.col("cumulative_incidence")

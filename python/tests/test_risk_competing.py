@@ -109,3 +109,44 @@ def test_unknown_causes(mgus):
         BadValueError, match=r"column `event`, row 5: expected 0 \(censored\) or a cause"
     ):
         cumulative_incidence(bad, duration="etime", event="event")
+
+
+STRATA = json.loads(
+    (Path(__file__).parent / "fixtures" / "r" / "competing_strata.json").read_text()
+)["result"]
+
+
+@pytest.mark.parametrize(
+    ("strata", "rho", "key"), [("old", 0.0, "two_strata"), ("band", 1.0, "three_strata_rho1")]
+)
+def test_stratified_gray_test_matches_cmprsk(strata, rho, key):
+    df = pl.DataFrame(STRATA["data"])
+    ci = cumulative_incidence(
+        df, duration="etime", event="event", group="male", strata=strata, rho=rho
+    )
+    ref = STRATA[key]
+    assert ci.tests["cause"].to_list() == [int(c) for c in ref["cause"]]
+    assert ci.tests["df"].to_list() == ref["df"]
+    assert_allclose(ci.tests["statistic"].to_numpy(), ref["stat"], rtol=1e-6)
+    assert_allclose(ci.tests["p_value"].to_numpy(), ref["p"], rtol=1e-5)
+    # The curves do not depend on the strata; the test does.
+    plain = cumulative_incidence(df, duration="etime", event="event", group="male", rho=rho)
+    assert ci.table.equals(plain.table)
+    assert not np.allclose(ci.tests["statistic"].to_numpy(), plain.tests["statistic"].to_numpy())
+    # One stratum holding every row is the unstratified test, to the last bit.
+    single = cumulative_incidence(
+        df.with_columns(one=pl.lit("all")),
+        duration="etime",
+        event="event",
+        group="male",
+        strata="one",
+        rho=rho,
+    )
+    assert single.tests.equals(plain.tests)
+
+
+def test_stratified_gray_test_bad_input(mgus):
+    with pytest.raises(ArgumentError, match=r"strata: stratifies Gray's test .* give group="):
+        cumulative_incidence(mgus, duration="etime", event="event", strata="male")
+    with pytest.raises(ArgumentError, match=r"strata: expected a column name, got int"):
+        cumulative_incidence(mgus, duration="etime", event="event", group="male", strata=3)

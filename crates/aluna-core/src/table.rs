@@ -487,10 +487,60 @@ impl<'a> Column<'a> {
         Ok(())
     }
 
+    /// The column's values as borrowed slices, one per chunk, when every chunk is `Float64`
+    /// without nulls (the common case for model columns): no copy. `None` otherwise; read such
+    /// columns with [`Column::f64_values`].
+    pub fn f64_slices(&self) -> Option<Vec<&'a [f64]>> {
+        self.chunks
+            .iter()
+            .map(|&chunk| {
+                let array: &'a dyn Array = chunk.as_ref();
+                (array.data_type() == &DataType::Float64 && array.null_count() == 0)
+                    .then(|| array.as_primitive::<Float64Type>().values().as_ref())
+            })
+            .collect()
+    }
+
     /// The column as floats; a null is an error naming its row. NaN is passed through:
     /// callers say what they accept with [`Column::finite_f64`] or their own checks.
     pub fn f64_values(&self, expected: &'static str) -> Result<Vec<f64>> {
+        if let Some(slices) = self.f64_slices() {
+            return Ok(slices.concat());
+        }
         let mut out = Vec::with_capacity(self.rows);
+        if self.chunks.iter().all(|c| c.null_count() == 0) {
+            // Integers and booleans without nulls: convert without per-row null checks.
+            let mut fast = true;
+            for chunk in &self.chunks {
+                let array = chunk.as_ref();
+                let dt = array.data_type();
+                each_int!(
+                    array,
+                    dt,
+                    |arr| out.extend(arr.values().iter().map(|v| v.as_f64())),
+                    match dt {
+                        DataType::Float64 => out.extend_from_slice(
+                            array.as_primitive::<Float64Type>().values().as_ref()
+                        ),
+                        DataType::Float32 => out.extend(
+                            array
+                                .as_primitive::<Float32Type>()
+                                .values()
+                                .iter()
+                                .map(|v| f64::from(*v))
+                        ),
+                        _ => {
+                            fast = false;
+                            break;
+                        }
+                    }
+                );
+            }
+            if fast {
+                return Ok(out);
+            }
+            out.clear();
+        }
         self.for_each_f64(|row, v| {
             out.push(v.ok_or_else(|| self.null(row, expected))?);
             Ok(())
@@ -742,6 +792,53 @@ mod tests {
             Err(Error::MissingColumn { ref available, .. }) if available == "w"
         ));
         assert!(matches!(col.key_kind(), Err(Error::WrongType { .. })));
+    }
+
+    #[test]
+    fn float_fast_paths_read_like_the_general_one() {
+        use arrow_array::{BooleanArray, Float64Array, Int16Array};
+        // Two Float64 chunks without nulls: borrowed, no copy.
+        let t = table(
+            "x",
+            vec![
+                Arc::new(Float64Array::from(vec![1.0, 2.5])),
+                Arc::new(Float64Array::from(vec![-3.0])),
+            ],
+        );
+        let col = t.column("x").unwrap();
+        let slices = col.f64_slices().unwrap();
+        assert_eq!(slices, vec![&[1.0, 2.5][..], &[-3.0][..]]);
+        assert_eq!(col.f64_values("x").unwrap(), vec![1.0, 2.5, -3.0]);
+        // Integers and booleans without nulls, mixed chunk widths.
+        let t = table(
+            "x",
+            vec![
+                Arc::new(Int16Array::from(vec![4, -2])),
+                Arc::new(Int16Array::from(vec![7])),
+            ],
+        );
+        let col = t.column("x").unwrap();
+        assert!(col.f64_slices().is_none());
+        assert_eq!(col.f64_values("x").unwrap(), vec![4.0, -2.0, 7.0]);
+        let t = table("b", vec![Arc::new(BooleanArray::from(vec![true, false]))]);
+        assert_eq!(
+            t.column("b").unwrap().f64_values("b").unwrap(),
+            vec![1.0, 0.0]
+        );
+        // A null in a later chunk: no slices, and the error names the row across chunks.
+        let t = table(
+            "x",
+            vec![
+                Arc::new(Float64Array::from(vec![1.0])),
+                Arc::new(Float64Array::from(vec![Some(2.0), None])),
+            ],
+        );
+        let col = t.column("x").unwrap();
+        assert!(col.f64_slices().is_none());
+        assert!(matches!(
+            col.f64_values("a number"),
+            Err(Error::NullValue { row: 2, .. })
+        ));
     }
 
     #[test]

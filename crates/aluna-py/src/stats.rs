@@ -8,7 +8,9 @@ use std::sync::Arc;
 
 use aluna_core::table::Table;
 use aluna_core::Error;
-use aluna_stats::competing::{cumulative_incidence, fit_fine_gray, gray_test, FineGrayOptions};
+use aluna_stats::competing::{
+    cumulative_incidence, fit_fine_gray, gray_test_stratified, FineGrayOptions,
+};
 use aluna_stats::cox::{
     fit_cox, predict_survival, proportional_hazards_test, CoxFit, CoxOptions, Fitted, Ties,
 };
@@ -532,8 +534,9 @@ pub(crate) fn logrank_test(
 /// Cumulative incidence per group and cause, with Gray's tests when grouped.
 /// Returns (table, group labels, [(cause, statistic, df, p)]).
 #[pyfunction]
-#[pyo3(signature = (frame, duration, event, group=None, row_number=None, rho=0.0))]
-#[allow(clippy::type_complexity)]
+#[pyo3(signature = (frame, duration, event, group=None, row_number=None, rho=0.0,
+    strata=None))]
+#[allow(clippy::type_complexity, clippy::too_many_arguments)]
 pub(crate) fn cumulative_incidence_table(
     py: Python<'_>,
     frame: PyTable,
@@ -542,12 +545,20 @@ pub(crate) fn cumulative_incidence_table(
     group: Option<String>,
     row_number: Option<String>,
     rho: f64,
+    strata: Option<String>,
 ) -> PyResult<(PyTable, Vec<String>, Vec<(u32, f64, usize, f64)>)> {
     let t = table(frame);
     let grouped = group.is_some();
     let (cols, labels, tests) = run_detached(py, None, move |_| {
         let columns = survival_columns(duration, event, None, None, group, row_number);
         let data = SurvivalData::from_table(&t, &columns, EventCodes::Causes)?;
+        let strata_codes = match &strata {
+            Some(c) => {
+                let (levels, codes) = t.column(c)?.categories("a stratum")?;
+                Some(sorted_codes(&levels, codes).0)
+            }
+            None => None,
+        };
         data.require_events("the cumulative incidence")?;
         let mut causes: Vec<u32> = data.event.iter().copied().filter(|&e| e > 0).collect();
         causes.sort_unstable();
@@ -575,7 +586,7 @@ pub(crate) fn cumulative_incidence_table(
         let mut tests = Vec::new();
         if grouped {
             for &c in &causes {
-                let (s, df, p) = gray_test(&data, c, rho)?;
+                let (s, df, p) = gray_test_stratified(&data, c, rho, strata_codes.as_deref())?;
                 tests.push((c, s, df, p));
             }
         }

@@ -149,19 +149,111 @@ pub fn cumulative_incidence(data: &SurvivalData, rows: &[usize], cause: u32) -> 
 /// `(1 − F(t−))^ρ` and its variance, `sᵀ V⁻¹ s` on `groups − 1` degrees of freedom, as R
 /// `cmprsk::cuminc(...)$Tests` (unstratified).
 ///
-/// Returns `(statistic, df, p_value)`.
+/// Returns `(statistic, df, p_value)`. Sequential.
+///
+/// # Example
+/// ```
+/// use aluna_stats::competing::gray_test;
+/// use aluna_stats::survival::SurvivalData;
+/// let mut data = SurvivalData::new(
+///     vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0],
+///     vec![1, 2, 1, 0, 2, 1, 0, 1],
+/// ).unwrap();
+/// data.strata = Some(vec![0, 1, 0, 1, 0, 1, 0, 1]);
+/// data.n_strata = 2;
+/// let (statistic, df, p) = gray_test(&data, 1, 0.0).unwrap();
+/// assert_eq!(df, 1);
+/// assert!(statistic >= 0.0 && p > 0.0 && p <= 1.0);
+/// ```
 pub fn gray_test(data: &SurvivalData, cause: u32, rho: f64) -> Result<(f64, usize, f64)> {
+    gray_test_stratified(data, cause, rho, None)
+}
+
+/// Gray's test stratified on `strata` (a code per row; `None`: unstratified): the scores and
+/// their variances are computed within each stratum, comparing the groups (`data.strata`
+/// codes) there, and summed over strata before `sᵀ V⁻¹ s`, as R
+/// `cmprsk::cuminc(..., strata = )$Tests`. Estimates do not depend on the strata.
+///
+/// Returns `(statistic, df, p_value)`. Sequential.
+///
+/// # Example
+/// ```
+/// use aluna_stats::competing::{gray_test, gray_test_stratified};
+/// use aluna_stats::survival::SurvivalData;
+/// let mut data = SurvivalData::new(
+///     vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0],
+///     vec![1, 2, 1, 0, 2, 1, 0, 1],
+/// ).unwrap();
+/// data.strata = Some(vec![0, 1, 0, 1, 0, 1, 0, 1]);
+/// data.n_strata = 2;
+/// // One stratum holding every row is the unstratified test.
+/// let one = gray_test_stratified(&data, 1, 0.0, Some(&[0; 8])).unwrap();
+/// assert_eq!(one, gray_test(&data, 1, 0.0).unwrap());
+/// ```
+pub fn gray_test_stratified(
+    data: &SurvivalData,
+    cause: u32,
+    rho: f64,
+    strata: Option<&[u32]>,
+) -> Result<(f64, usize, f64)> {
     require_cause(data, cause)?;
     let ng = data.n_strata;
     ensure!(
         ng >= 2,
         Error::argument("group", "Gray's test needs at least two groups")
     );
-    let all: Vec<usize> = (0..data.len()).collect();
-    let order = argsort(&data.time, &all);
+    let g1 = ng - 1;
+    let blocks: Vec<Vec<usize>> = match strata {
+        None => vec![(0..data.len()).collect()],
+        Some(codes) => {
+            ensure!(
+                codes.len() == data.len(),
+                Error::argument(
+                    "strata",
+                    format!("{} codes for {} rows", codes.len(), data.len())
+                )
+            );
+            let k = codes.iter().map(|&c| c as usize + 1).max().unwrap_or(0);
+            let mut out = vec![Vec::new(); k];
+            for (i, &c) in codes.iter().enumerate() {
+                out[c as usize].push(i);
+            }
+            out.retain(|rows| !rows.is_empty());
+            out
+        }
+    };
+    let mut score = vec![0.0f64; g1];
+    let mut v = Array2::<f64>::zeros((g1, g1));
+    for rows in &blocks {
+        let (s, vs) = gray_parts(data, rows, cause, rho);
+        for (a, b) in score.iter_mut().zip(&s) {
+            *a += b;
+        }
+        v += &vs;
+    }
+    let chol = Cholesky::new(&v).map_err(|_| Error::NotDefined {
+        what: "Gray's test",
+        reason: "the scores have a singular variance (a group without events of this cause?)"
+            .into(),
+    })?;
+    let x = chol.solve(&score);
+    let statistic: f64 = x.iter().zip(&score).map(|(a, b)| a * b).sum();
+    Ok((statistic, g1, chi2_sf(statistic, g1 as f64)))
+}
+
+/// Gray's score and its variance over the rows `rows` (one stratum), groups `data.strata`.
+fn gray_parts(
+    data: &SurvivalData,
+    rows: &[usize],
+    cause: u32,
+    rho: f64,
+) -> (Vec<f64>, Array2<f64>) {
+    let ng = data.n_strata;
+    let all = rows;
+    let order = argsort(&data.time, all);
     let g1 = ng - 1;
     let mut rs = vec![0.0f64; ng];
-    for &i in &all {
+    for &i in all {
         rs[data.stratum(i)] += 1.0;
     }
     let mut f1m = vec![0.0f64; ng];
@@ -302,14 +394,7 @@ pub fn gray_test(data: &SurvivalData, cause: u32, rho: f64) -> Result<(f64, usiz
             v[[j, i]] = v[[i, j]];
         }
     }
-    let chol = Cholesky::new(&v).map_err(|_| Error::NotDefined {
-        what: "Gray's test",
-        reason: "the scores have a singular variance (a group without events of this cause?)"
-            .into(),
-    })?;
-    let x = chol.solve(&score);
-    let statistic: f64 = x.iter().zip(&score).map(|(a, b)| a * b).sum();
-    Ok((statistic, g1, chi2_sf(statistic, g1 as f64)))
+    (score, v)
 }
 
 /// Settings of [`fit_fine_gray`].

@@ -8,7 +8,7 @@
 
 use aluna_core::table::Table;
 use aluna_core::{Error, Result};
-use ndarray::{s, Array2, ArrayView2};
+use ndarray::{Array2, ArrayView2};
 use rayon::prelude::*;
 
 use crate::linalg::{collinear_columns, Dependency};
@@ -62,25 +62,61 @@ impl Design {
 
     /// The columns `columns` of a table, read as finite floats (integers and booleans
     /// convert), optionally after a leading column of ones named `intercept`.
+    ///
+    /// `Float64` columns without nulls are read in place (no copy); the row-major matrix is
+    /// filled in tiles of rows, in parallel. A non-finite value is an error naming the first
+    /// offending column (in the order given) and its first bad row.
     pub fn from_table(table: &Table, columns: &[String], intercept: bool) -> Result<Self> {
         let n = table.num_rows();
         let p = columns.len() + usize::from(intercept);
-        let mut x = Array2::<f64>::zeros((n, p));
+        let mut owned: Vec<Vec<f64>> = Vec::new();
+        let mut borrowed: Vec<Option<&[f64]>> = Vec::with_capacity(columns.len());
+        for name in columns {
+            let column = table.column(name)?;
+            match column.f64_slices() {
+                Some(slices) if slices.len() == 1 => borrowed.push(Some(slices[0])),
+                _ => {
+                    owned.push(column.f64_values("a finite number")?);
+                    borrowed.push(None);
+                }
+            }
+        }
+        let mut owned_iter = owned.iter();
+        let sources: Vec<&[f64]> = borrowed
+            .into_iter()
+            .map(|b| b.unwrap_or_else(|| owned_iter.next().map_or(&[][..], |v| &v[..])))
+            .collect();
+        if let Some(k) = sources.iter().position(|s| s.len() != n) {
+            return Err(Error::argument(
+                "covariates",
+                format!(
+                    "column `{}` has {} rows, not {n}",
+                    columns[k],
+                    sources[k].len()
+                ),
+            ));
+        }
+        let mut data = vec![0.0f64; n * p];
+        let finite = transpose_into(&mut data, &sources, p, intercept);
+        if !finite {
+            for (k, values) in sources.iter().enumerate() {
+                if let Some((row, v)) = values.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+                    return Err(Error::bad_value(
+                        columns[k].clone(),
+                        row,
+                        "a finite number",
+                        v,
+                    ));
+                }
+            }
+        }
         let mut names = Vec::with_capacity(p);
         if intercept {
-            x.column_mut(0).fill(1.0);
             names.push("intercept".to_string());
         }
-        for (k, name) in columns.iter().enumerate() {
-            let j = k + usize::from(intercept);
-            let values = table
-                .column(name)?
-                .finite_f64(f64::NEG_INFINITY, "a finite number")?;
-            for (i, v) in values.into_iter().enumerate() {
-                x[[i, j]] = v;
-            }
-            names.push(name.clone());
-        }
+        names.extend(columns.iter().cloned());
+        let x = Array2::from_shape_vec((n, p), data)
+            .map_err(|e| Error::argument("covariates", e.to_string()))?;
         Ok(Self { x, names })
     }
 
@@ -102,6 +138,12 @@ impl Design {
     /// The matrix.
     pub fn matrix(&self) -> &Array2<f64> {
         &self.x
+    }
+
+    /// The matrix as one row-major slice (`n × p`).
+    pub fn as_slice(&self) -> &[f64] {
+        // Standard layout is guaranteed by the constructors.
+        self.x.as_slice().unwrap_or(&[])
     }
 
     /// Row `i` as a slice.
@@ -136,15 +178,20 @@ impl Design {
         } else {
             vec![0.0; p]
         };
+        let x = self.as_slice();
         let sums = block_fold(self.rows(), p * p, |range, acc| {
-            let mut z = self.x.slice(s![range.clone(), ..]).to_owned();
-            for mut row in z.rows_mut() {
-                for (v, c) in row.iter_mut().zip(&centre) {
-                    *v -= c;
+            let mut z = Vec::with_capacity(range.len() * p);
+            let mut wz = Vec::with_capacity(range.len() * p);
+            for i in range.clone() {
+                let w = weights.map_or(1.0, |w| w[i]);
+                for (v, c) in x[i * p..(i + 1) * p].iter().zip(&centre) {
+                    z.push(v - c);
+                    wz.push(w * (v - c));
                 }
             }
-            let w: Vec<f64> = range.map(|i| weights.map_or(1.0, |w| w[i])).collect();
-            add_cross(acc, z.view(), &w);
+            if let Ok(zb) = ArrayView2::from_shape((range.len(), p), &z[..]) {
+                add_cross_scaled(acc, zb, &wz, p);
+            }
         });
         full_matrix(sums, p)
     }
@@ -152,12 +199,7 @@ impl Design {
     /// `Σ_i u_i x_i x_iᵀ` over all rows, for per-row weights `u` (any sign), by blocked matrix
     /// products, in parallel with a fixed block order.
     pub fn weighted_cross(&self, u: &[f64]) -> Array2<f64> {
-        let p = self.cols();
-        let sums = block_fold(self.rows(), p * p, |range, acc| {
-            let xb = self.x.slice(s![range.clone(), ..]);
-            add_cross(acc, xb, &u[range]);
-        });
-        full_matrix(sums, p)
+        weighted_cross_rows(self.as_slice(), self.cols(), u)
     }
 
     /// Check that no column is constant or a linear combination of others, naming them.
@@ -233,14 +275,96 @@ pub fn describe_dependencies(deps: &[Dependency], names: &[String]) -> String {
 /// Add `Σ_i w_i x_i x_iᵀ` over the rows of a block to a row-major `p × p` accumulator, as one
 /// matrix product `Xᵀ (W X)` (`matrixmultiply`'s kernels through `ndarray`).
 pub fn add_cross(acc: &mut [f64], xb: ArrayView2<'_, f64>, w: &[f64]) {
-    let mut wx = xb.to_owned();
-    for (mut row, &wi) in wx.rows_mut().into_iter().zip(w) {
-        row.mapv_inplace(|v| v * wi);
+    let p = xb.ncols();
+    let mut wx = Vec::with_capacity(xb.len());
+    for (row, &wi) in xb.rows().into_iter().zip(w) {
+        wx.extend(row.iter().map(|v| v * wi));
     }
-    let m = xb.t().dot(&wx);
-    for (a, v) in acc.iter_mut().zip(m.iter()) {
-        *a += v;
+    add_cross_scaled(acc, xb, &wx, p);
+}
+
+/// Add `Σ_i x_i z_iᵀ` to a row-major `p × p` accumulator, for a block of rows `xb` and the same
+/// rows already scaled, `z_i = w_i x_i` (row-major in `scaled`): one matrix product
+/// `Xᵀ Z` accumulated in place.
+pub fn add_cross_scaled(acc: &mut [f64], xb: ArrayView2<'_, f64>, scaled: &[f64], p: usize) {
+    let rows = xb.nrows();
+    let (Ok(z), Ok(mut out)) = (
+        ArrayView2::from_shape((rows, p), scaled),
+        ndarray::ArrayViewMut2::from_shape((p, p), acc),
+    ) else {
+        return;
+    };
+    ndarray::linalg::general_mat_mul(1.0, &xb.t(), &z, 1.0, &mut out);
+}
+
+/// `Σ_i u_i x_i x_iᵀ` for a row-major `n × p` matrix `x` (a slice), in blocks of [`BLOCK`] rows
+/// in parallel, summed in block order: the same bits for any number of threads.
+pub fn weighted_cross_rows(x: &[f64], p: usize, u: &[f64]) -> Array2<f64> {
+    let n = u.len();
+    let sums = block_fold(n, p * p, |range, acc| {
+        let block = &x[range.start * p..range.end * p];
+        let mut scaled = Vec::with_capacity(block.len());
+        for (row, &ui) in block.chunks_exact(p.max(1)).zip(&u[range.clone()]) {
+            scaled.extend(row.iter().map(|v| v * ui));
+        }
+        if let Ok(xb) = ArrayView2::from_shape((range.len(), p), block) {
+            add_cross_scaled(acc, xb, &scaled, p);
+        }
+    });
+    full_matrix(sums, p)
+}
+
+/// `x · β` for one row, with four partial sums (a short dependency chain; the same bits on
+/// every call).
+#[inline]
+pub fn dot4(x: &[f64], beta: &[f64]) -> f64 {
+    let mut s = [0.0f64; 4];
+    let mut xc = x.chunks_exact(4);
+    let mut bc = beta.chunks_exact(4);
+    for (a, b) in (&mut xc).zip(&mut bc) {
+        s[0] += a[0] * b[0];
+        s[1] += a[1] * b[1];
+        s[2] += a[2] * b[2];
+        s[3] += a[3] * b[3];
     }
+    let mut tail = 0.0;
+    for (a, b) in xc.remainder().iter().zip(bc.remainder()) {
+        tail += a * b;
+    }
+    (s[0] + s[1]) + (s[2] + s[3]) + tail
+}
+
+/// Rows per tile when a row-major matrix is filled from columns.
+const TILE: usize = 64;
+
+/// Fill the row-major `n × p` buffer `data` from columns (after a leading column of ones if
+/// `intercept`), in tiles of rows, in parallel; returns whether every value was finite.
+fn transpose_into(data: &mut [f64], sources: &[&[f64]], p: usize, intercept: bool) -> bool {
+    if p == 0 {
+        return true;
+    }
+    let lead = usize::from(intercept);
+    data.par_chunks_mut(TILE * p)
+        .enumerate()
+        .map(|(t, tile)| {
+            let first = t * TILE;
+            let rows = tile.len() / p;
+            let mut bad = 0usize;
+            if intercept {
+                for r in 0..rows {
+                    tile[r * p] = 1.0;
+                }
+            }
+            for (k, src) in sources.iter().enumerate() {
+                let j = k + lead;
+                for (r, &v) in src[first..first + rows].iter().enumerate() {
+                    tile[r * p + j] = v;
+                    bad += usize::from(!v.is_finite());
+                }
+            }
+            bad == 0
+        })
+        .reduce(|| true, |a, b| a && b)
 }
 
 /// A `p × p` matrix from a row-major buffer, symmetrised.

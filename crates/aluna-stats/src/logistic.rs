@@ -19,7 +19,7 @@ use aluna_core::{ensure, Error, Result};
 use ndarray::Array2;
 
 use crate::design::{
-    add_cross, add_outer_upper, block_fold, full_matrix, symmetric_from_upper, Design,
+    add_cross_scaled, add_outer_upper, block_fold, dot4, full_matrix, symmetric_from_upper, Design,
 };
 use crate::linalg::{sandwich, Cholesky};
 
@@ -136,8 +136,25 @@ fn check_inputs(design: &Design, y: &[f64], weights: Option<&[f64]>) -> Result<(
     Ok(())
 }
 
+/// `ln(1 + z)` for `z` in `[0, 1]`, to a few ulps, from one `ln` (cheaper than `ln_1p`):
+/// `ln(u) · z / (u − 1)` with `u = 1 + z` corrects the rounding of `u` (Goldberg 1991,
+/// <https://doi.org/10.1145/103162.103163>, theorem 4).
+#[inline]
+fn log1p_unit(z: f64) -> f64 {
+    let u = 1.0 + z;
+    if u == 1.0 {
+        z
+    } else {
+        u.ln() * z / (u - 1.0)
+    }
+}
+
 /// One pass: log-likelihood, score and information at `beta`, and the number of rows whose
 /// linear predictor exceeds 20 in size (fitted probabilities at 0 or 1).
+///
+/// Each block of rows is read once: the linear predictor, `μ` and the score per row, and the
+/// rows scaled by `w μ (1 − μ)` for the information `Xᵀ W X`, one matrix product per block.
+/// Blocks are summed in block order.
 fn pass(
     design: &Design,
     y: &[f64],
@@ -145,16 +162,16 @@ fn pass(
     beta: &[f64],
 ) -> (f64, Vec<f64>, Array2<f64>, f64) {
     let p = design.cols();
-    let beta_view = ndarray::ArrayView1::from(beta);
+    let x = design.as_slice();
     let sums = block_fold(design.rows(), 2 + p + p * p, |range, acc| {
-        let xb = design.matrix().slice(ndarray::s![range.clone(), ..]);
-        let eta = xb.dot(&beta_view);
-        let mut hw = Vec::with_capacity(range.len());
-        let mut resid = ndarray::Array1::<f64>::zeros(range.len());
+        let (head, cross) = acc.split_at_mut(2 + p);
+        let (totals, grad) = head.split_at_mut(2);
+        let block = &x[range.start * p..range.end * p];
+        let mut scaled = Vec::with_capacity(block.len());
         let (mut ll, mut extreme) = (0.0, 0.0);
-        for (k, i) in range.clone().enumerate() {
+        for (xi, i) in block.chunks_exact(p.max(1)).zip(range.clone()) {
             let w = weights.map_or(1.0, |w| w[i]);
-            let e = eta[k];
+            let e = dot4(xi, beta);
             // One exp serves both: z = exp(-|η|), μ and log(1 + e^η) from it.
             let z = (-e.abs()).exp();
             let mu = if e >= 0.0 {
@@ -163,21 +180,23 @@ fn pass(
                 z / (1.0 + z)
             };
             if w != 0.0 {
-                ll += w * (y[i] * e - (e.max(0.0) + z.ln_1p()));
+                ll += w * (y[i] * e - (e.max(0.0) + log1p_unit(z)));
                 if e.abs() > 20.0 {
                     extreme += 1.0;
                 }
             }
-            resid[k] = w * (y[i] - mu);
-            hw.push(w * mu * (1.0 - mu));
+            let r = w * (y[i] - mu);
+            for (g, v) in grad.iter_mut().zip(xi) {
+                *g += r * v;
+            }
+            let h = w * mu * (1.0 - mu);
+            scaled.extend(xi.iter().map(|v| v * h));
         }
-        let g = xb.t().dot(&resid);
-        acc[0] += ll;
-        acc[1] += extreme;
-        for (a, v) in acc[2..2 + p].iter_mut().zip(g.iter()) {
-            *a += v;
+        totals[0] += ll;
+        totals[1] += extreme;
+        if let Ok(xb) = ndarray::ArrayView2::from_shape((range.len(), p), block) {
+            add_cross_scaled(cross, xb, &scaled, p);
         }
-        add_cross(&mut acc[2 + p..], xb, &hw);
     });
     let hess = full_matrix(sums[2 + p..].to_vec(), p);
     (sums[0], sums[2..2 + p].to_vec(), hess, sums[1])
@@ -239,7 +258,20 @@ fn evaluate(
     options: &LogisticOptions,
     mask: &[f64],
 ) -> Evaluation {
-    let (ll, mut grad, mut hess, extreme) = pass(design, y, weights, beta);
+    let sums = pass(design, y, weights, beta);
+    finish_evaluation(design, y, weights, beta, options, mask, sums)
+}
+
+/// The penalised objective and its pieces from one [`pass`] at `beta`.
+fn finish_evaluation(
+    design: &Design,
+    y: &[f64],
+    weights: Option<&[f64]>,
+    beta: &[f64],
+    options: &LogisticOptions,
+    mask: &[f64],
+    (ll, mut grad, mut hess, extreme): (f64, Vec<f64>, Array2<f64>, f64),
+) -> Evaluation {
     let p = beta.len();
     let mut objective = ll;
     match options.penalty {
@@ -359,16 +391,6 @@ pub fn fit_logistic(
     let mask = penalty_mask(p, options.intercept);
     let weight_total: f64 = weights.map_or(design.rows() as f64, |w| w.iter().sum());
     let mut beta = vec![0.0; p];
-    // At β = 0 the information is ¼ Σ w x xᵀ: its rank is the design's, so constant and
-    // collinear columns are found (and named) without another pass over the rows.
-    let (_, _, gram0, _) = pass(design, y, weights, &beta);
-    let deps = crate::linalg::collinear_columns(&gram0, 1e-10);
-    if !deps.is_empty() {
-        return Err(Error::Singular {
-            model: "LogisticRegression",
-            detail: crate::design::describe_dependencies(&deps, design.names()),
-        });
-    }
     if options.intercept {
         // Start from the intercept-only fit: one Newton step fewer.
         let (mut sy, mut sw) = (0.0, 0.0);
@@ -380,7 +402,18 @@ pub fn fit_logistic(
         let m = (sy / sw).clamp(1e-6, 1.0 - 1e-6);
         beta[0] = (m / (1.0 - m)).ln();
     }
-    let mut current = evaluate(design, y, weights, &beta, options, &mask);
+    // At the start every fitted probability is the same, so the information is a multiple of
+    // Σ w x xᵀ: its rank is the design's, and constant or collinear columns are found (and
+    // named) from the first pass, without another one.
+    let first = pass(design, y, weights, &beta);
+    let deps = crate::linalg::collinear_columns(&first.2, 1e-10);
+    if !deps.is_empty() {
+        return Err(Error::Singular {
+            model: "LogisticRegression",
+            detail: crate::design::describe_dependencies(&deps, design.names()),
+        });
+    }
+    let mut current = finish_evaluation(design, y, weights, &beta, options, &mask, first);
     let mut converged = false;
     let mut stalled = false;
     let mut iterations = 0;
@@ -734,6 +767,19 @@ pub fn predict_proba(design: &Design, coef: &[f64]) -> Result<Vec<f64>> {
 mod tests {
     use super::*;
     use ndarray::array;
+
+    #[test]
+    fn log1p_unit_matches_ln_1p() {
+        let mut z = 1.0f64;
+        while z > 1e-300 {
+            for v in [z, z * 0.7, z * 0.3] {
+                let (a, b) = (log1p_unit(v), v.ln_1p());
+                assert!((a - b).abs() <= 4.0 * f64::EPSILON * b, "{v}: {a} vs {b}");
+            }
+            z *= 0.5;
+        }
+        assert_eq!(log1p_unit(0.0), 0.0);
+    }
 
     fn toy() -> (Design, Vec<f64>) {
         let x = array![

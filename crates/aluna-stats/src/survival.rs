@@ -131,9 +131,10 @@ impl SurvivalData {
         };
         let mut event = Vec::with_capacity(raw_event.len());
         for (i, &v) in raw_event.iter().enumerate() {
-            let ok = v.is_finite()
-                && v >= 0.0
-                && v.fract() == 0.0
+            // Whole numbers in range: `v as u32` saturates, so the round trip is exact only
+            // for 0, 1, 2, … (NaN and negatives fail it or the range check).
+            let ok = v >= 0.0
+                && (v as u32) as f64 == v
                 && (codes == EventCodes::Causes || v <= 1.0)
                 && v < u32::MAX as f64;
             if !ok {
@@ -884,6 +885,52 @@ pub fn chi2_sf(x: f64, df: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn event_codes_must_be_whole_and_known() {
+        use arrow_array::{ArrayRef, Float64Array, RecordBatch};
+        use arrow_schema::{DataType, Field, Schema};
+        use std::sync::Arc;
+        let read = |codes: Vec<f64>, kind: EventCodes| {
+            let schema = Arc::new(Schema::new(vec![
+                Field::new("t", DataType::Float64, false),
+                Field::new("e", DataType::Float64, false),
+            ]));
+            let cols: Vec<ArrayRef> = vec![
+                Arc::new(Float64Array::from(vec![1.0; codes.len()])),
+                Arc::new(Float64Array::from(codes)),
+            ];
+            let batch = RecordBatch::try_new(schema.clone(), cols).unwrap();
+            let table = Table::new(schema, vec![batch]);
+            let columns = SurvivalColumns {
+                duration: "t".into(),
+                event: "e".into(),
+                ..Default::default()
+            };
+            SurvivalData::from_table(&table, &columns, kind)
+        };
+        let ok = read(vec![0.0, 1.0, -0.0], EventCodes::Binary).unwrap();
+        assert_eq!(ok.event, vec![0, 1, 0]);
+        assert_eq!(
+            read(vec![0.0, 3.0], EventCodes::Causes).unwrap().event,
+            vec![0, 3]
+        );
+        for (bad, kind) in [
+            (0.5, EventCodes::Binary),
+            (2.0, EventCodes::Binary),
+            (-1.0, EventCodes::Causes),
+            (f64::NAN, EventCodes::Causes),
+            (f64::INFINITY, EventCodes::Causes),
+            (2.5, EventCodes::Causes),
+            (u32::MAX as f64, EventCodes::Causes),
+        ] {
+            let err = read(vec![0.0, bad], kind).unwrap_err();
+            assert!(
+                matches!(err, Error::BadValue { row: 1, .. }),
+                "{bad}: {err}"
+            );
+        }
+    }
 
     #[test]
     fn km_with_entry() {
