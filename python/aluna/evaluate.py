@@ -1590,6 +1590,7 @@ def _survival_effect(
     method: str,
     rows_dropped: int,
     logrank_test: bool,
+    estimand: str = "ATE",
 ) -> SurvivalEffect:
     from aluna.risk import CoxPH, kaplan_meier, logrank
 
@@ -1642,6 +1643,7 @@ def _survival_effect(
         rows_dropped=rows_dropped,
         summary=effect_summary(f"{arm} (RMST difference at {tau:g})", diff, sdiff, level=level),
         measure="RMST difference",
+        estimand=estimand,
         level=level,
         p_value=_p_value(diff, sdiff),
         standard_errors="infinitesimal jackknife (weights taken as known)",
@@ -1672,6 +1674,7 @@ def _survival_effect(
         rows_dropped=rows_dropped,
         summary=cox.summary.filter(pl.col("term") == arm),
         measure="log hazard ratio",
+        estimand=estimand,
         level=level,
         p_value=row["p_value"],
         standard_errors="robust (sandwich)" if (robust or cluster) else "model-based",
@@ -1847,6 +1850,7 @@ def survival_effect(
         method=method,
         rows_dropped=p.design.rows_dropped,
         logrank_test=wcol is None,
+        estimand=estimand,
     )
 
 

@@ -179,6 +179,8 @@ def test_survival_effect_on_the_programme(programme: pl.DataFrame) -> None:
     _hr, lo, hi = eff.hazard_ratio.hazard_ratio
     assert lo < 0.70 < hi
     assert eff.rmst_difference.estimate > 0
+    # Both effects say which population the weights stand for.
+    assert eff.hazard_ratio.estimand == eff.rmst_difference.estimand == "ATT"
     assert eff.logrank is None  # weighted
     assert eff.summary.height == 2
     assert eff.plot() is not None
