@@ -20,6 +20,7 @@ def test_every_story_page_is_checked():
         "reoffending-risk",
         "revictimisation",
         "linking-agencies",
+        "programme-evaluation",
     }
 
 
