@@ -15,7 +15,8 @@ with the job: each worker reads the key from the environment variable named by `
 on the executors from the cluster's secret store, e.g. ``spark.executorEnv.ALUNA_KEY``).
 
 Each function gives the answer of its local counterpart on the same rows; the tests check
-this (exactly, or to 1e-9 for floating point) in ``local[2]`` mode.
+this (exactly, or to 1e-9 for floating point) in ``local[2]`` mode, in a classic session and
+under Spark Connect.
 """
 
 from __future__ import annotations
@@ -812,7 +813,7 @@ class LogisticRegression(_LocalLogisticRegression):
                     f"column `{c}`: expected numbers, found {df.schema[c].dataType.simpleString()}"
                 )
         data = df.select(*[F.col(c).cast("double").alias(c) for c in dict.fromkeys(required)])
-        data = data.localCheckpoint() if hasattr(data, "localCheckpoint") else data
+        data = data.localCheckpoint()
         intercept = self.fit_intercept
         p = len(names) + (1 if intercept else 0)
         schema = T.StructType(

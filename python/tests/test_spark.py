@@ -1,11 +1,13 @@
-"""aluna.spark in local[2] mode: every function gives the local function's answer on the same
-data (exactly, or to 1e-9 for floating point)."""
+"""aluna.spark in local[2] mode, in a classic session and under Spark Connect: every function
+gives the local function's answer on the same data (exactly, or to 1e-9 for floating point)."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import socket
 import sys
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,27 +23,66 @@ from aluna.exceptions import ArgumentError, ColumnError
 from .conftest import skip_or_fail
 
 
-@pytest.fixture(scope="module")
-def spark() -> Iterator[Any]:
+def _connect_client_missing() -> str | None:
+    """Why the Spark Connect client cannot run here, or None."""
+    from pyspark.errors import PySparkImportError
+
+    try:
+        from pyspark.sql.connect.utils import check_dependencies
+
+        check_dependencies()
+    except (ImportError, PySparkImportError) as err:
+        return f"Spark Connect needs its client packages (pip install 'pyspark[connect]'): {err}"
+    return None
+
+
+@pytest.fixture(scope="module", params=["classic", "connect"])
+def spark(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """One local[2] session of each kind: a classic one (py4j), then a Spark Connect client of
+    a Connect server started in this process (``remote("local[2]")``), which has no RDD API and
+    no SparkContext. The two never run at once: pyspark picks the Connect or the classic
+    functions by an environment variable that the Connect session sets until it stops."""
     if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
         skip_or_fail("aluna.spark needs Java 17 (apt-get install openjdk-17-jre-headless)")
+    if request.param == "connect":
+        if reason := _connect_client_missing():
+            skip_or_fail(reason)
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", 15002)) == 0:
+                # remote("local[...]") always serves on 15002 and fails to start if it is taken.
+                skip_or_fail("port 15002 is in use (another Spark Connect server?)")
     from pyspark.sql import SparkSession
 
     # Workers run this interpreter, where aluna is installed.
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    session = (
-        SparkSession.builder.master("local[2]")
-        .appName("aluna-tests")
+    builder = SparkSession.builder
+    builder = (
+        builder.master("local[2]") if request.param == "classic" else builder.remote("local[2]")
+    )
+    builder = (
+        builder.appName("aluna-tests")
         .config("spark.sql.shuffle.partitions", "1")
         .config("spark.default.parallelism", "2")
         .config("spark.sql.adaptive.enabled", "false")
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.log.level", "ERROR")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .config("spark.driver.memory", "1g")
-        .getOrCreate()
     )
-    session.sparkContext.setLogLevel("ERROR")
+    with warnings.catch_warnings():
+        # remote("local[2]") starts the server with every option, then pyspark 4.3 sets them
+        # all again on the Connect session, which refuses the static ones (the UI, memory)
+        # with a warning each; they are in force on the server.
+        warnings.filterwarnings(
+            "ignore",
+            message=r"Failed to set spark\.\S+ .*CANNOT_MODIFY_CONFIG",
+            category=UserWarning,
+        )
+        session = builder.getOrCreate()
+    assert type(session).__module__.startswith("pyspark.sql.connect") == (
+        request.param == "connect"
+    )
     yield session
     session.stop()
 
