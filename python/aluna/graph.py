@@ -68,6 +68,32 @@ class CaseGraph:
         return self
 
     @classmethod
+    def _built(
+        cls,
+        graph: _native.Graph,
+        *,
+        source: str,
+        target: str,
+        weight: str | None,
+        link_type: str | None,
+        time: str | None,
+        node: str,
+        attributes: pl.DataFrame | None,
+    ) -> CaseGraph:
+        """Wrap a freshly built native graph, remembering the user's column names, and attach
+        the node attributes (aligned to the graph's nodes) when there are any."""
+        columns = {
+            "source": source,
+            "target": target,
+            "weight": weight,
+            "link_type": link_type,
+            "time": time,
+            "node": node,
+        }
+        result = cls._wrap(graph, columns, None)
+        return result if attributes is None else result._aligned(attributes, node)
+
+    @classmethod
     def from_edges(
         cls,
         edges: Any,
@@ -154,18 +180,16 @@ class CaseGraph:
             node=node,
             role=role,
         )
-        columns = {
-            "source": source,
-            "target": target,
-            "weight": weight,
-            "link_type": link_type,
-            "time": time,
-            "node": node,
-        }
-        result = cls._wrap(graph, columns, None)
-        if attributes is not None:
-            result = result._aligned(attributes, node)
-        return result
+        return cls._built(
+            graph,
+            source=source,
+            target=target,
+            weight=weight,
+            link_type=link_type,
+            time=time,
+            node=node,
+            attributes=attributes,
+        )
 
     # ---------------------------------------------------------------- size and shape
 

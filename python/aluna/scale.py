@@ -158,16 +158,13 @@ def edges_from_parquet(
     lazy.sink_batches(push, chunk_size=batch_rows, engine="streaming")
     if failure:
         raise failure[0]
-    graph = builder.finish()
-    columns = {
-        "source": source,
-        "target": target,
-        "weight": weight,
-        "link_type": link_type,
-        "time": time,
-        "node": node,
-    }
-    result = CaseGraph._wrap(graph, columns, None)
-    if attributes is not None:
-        result = result._aligned(attributes, node)
-    return result
+    return CaseGraph._built(
+        builder.finish(),
+        source=source,
+        target=target,
+        weight=weight,
+        link_type=link_type,
+        time=time,
+        node=node,
+        attributes=attributes,
+    )

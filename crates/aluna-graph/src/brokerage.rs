@@ -237,24 +237,14 @@ impl<'a> NullModel<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{EdgeRows, GraphOptions};
-    use aluna_core::ids::{IdMap, Key};
+    use crate::GraphOptions;
 
     fn digraph(n: i64, edges: &[(u32, u32)], directed: bool) -> CaseGraph {
-        let mut ids = IdMap::new_int();
-        for v in 0..n {
-            ids.intern(Key::Int(v)).unwrap();
-        }
-        let rows = EdgeRows {
-            source: edges.iter().map(|e| e.0).collect(),
-            target: edges.iter().map(|e| e.1).collect(),
-            ..Default::default()
-        };
         let options = GraphOptions {
             directed,
             ..Default::default()
         };
-        CaseGraph::build(ids, rows, None, None, options).unwrap()
+        CaseGraph::from_index_pairs(n as u32, edges, options).unwrap()
     }
 
     /// Gould & Fernandez's five configurations, one broker (node 0, group B) per role.

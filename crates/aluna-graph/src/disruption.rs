@@ -461,11 +461,7 @@ pub fn disruption(
                  (roles {:?} are never removed)",
                 if steps == 1 { "" } else { "s" },
                 candidates.len(),
-                filter
-                    .excluded_roles()
-                    .iter()
-                    .map(|r| r.name())
-                    .collect::<Vec<_>>()
+                filter.excluded_role_names()
             )
         )
     );
@@ -590,24 +586,14 @@ pub fn disruption(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{EdgeRows, GraphOptions, Role};
-    use aluna_core::ids::{IdMap, Key};
+    use crate::{GraphOptions, Role};
 
     fn graph(n: i64, edges: &[(u32, u32)], directed: bool) -> CaseGraph {
-        let mut ids = IdMap::new_int();
-        for v in 0..n {
-            ids.intern(Key::Int(v)).unwrap();
-        }
-        let rows = EdgeRows {
-            source: edges.iter().map(|e| e.0).collect(),
-            target: edges.iter().map(|e| e.1).collect(),
-            ..Default::default()
-        };
         let options = GraphOptions {
             directed,
             ..Default::default()
         };
-        CaseGraph::build(ids, rows, None, None, options).unwrap()
+        CaseGraph::from_index_pairs(n as u32, edges, options).unwrap()
     }
 
     fn run(g: &CaseGraph, options: DisruptionOptions) -> Disruption {

@@ -1,6 +1,6 @@
 //! The case-link graph: who or what is linked to whom, how strongly, by what, and when.
 
-use aluna_core::ids::IdMap;
+use aluna_core::ids::{IdMap, Key};
 use aluna_core::table::TimeKind;
 use aluna_core::{ensure, Error, Result};
 use rayon::prelude::*;
@@ -96,6 +96,41 @@ pub struct CaseGraph {
 }
 
 impl CaseGraph {
+    /// A graph of the integer nodes `0..n` (each id equal to its index) from `(source, target)`
+    /// index pairs: the short way to a small graph in examples and tests.
+    ///
+    /// # Errors
+    /// As [`CaseGraph::build`].
+    ///
+    /// # Example
+    /// ```
+    /// use aluna_graph::{CaseGraph, GraphOptions};
+    /// let g = CaseGraph::from_index_pairs(4, &[(0, 1), (1, 2)], GraphOptions::default())?;
+    /// assert_eq!((g.number_of_nodes(), g.number_of_edges()), (4, 2));
+    /// # Ok::<(), aluna_core::Error>(())
+    /// ```
+    pub fn from_index_pairs(n: u32, pairs: &[(u32, u32)], options: GraphOptions) -> Result<Self> {
+        let rows = EdgeRows {
+            source: pairs.iter().map(|p| p.0).collect(),
+            target: pairs.iter().map(|p| p.1).collect(),
+            ..Default::default()
+        };
+        Self::from_index_rows(n, rows, options)
+    }
+
+    /// A graph of the integer nodes `0..n` (each id equal to its index) from edge rows whose
+    /// endpoints are those indices (with weights or times as the rows carry them).
+    ///
+    /// # Errors
+    /// As [`CaseGraph::build`].
+    pub fn from_index_rows(n: u32, rows: EdgeRows, options: GraphOptions) -> Result<Self> {
+        let mut ids = IdMap::new_int();
+        for v in 0..n {
+            ids.intern(Key::Int(i64::from(v)))?;
+        }
+        Self::build(ids, rows, None, None, options)
+    }
+
     /// Build a graph over `nodes` from edge rows.
     ///
     /// Rows are sorted by endpoints (and time), parallel rows merge into one edge whose weight is

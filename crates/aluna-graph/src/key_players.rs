@@ -160,11 +160,7 @@ pub fn key_players(
             format!(
                 "asks for {k} key players but only {} nodes may be chosen (roles {:?} are left out)",
                 candidates.len(),
-                filter
-                    .excluded_roles()
-                    .iter()
-                    .map(|r| r.name())
-                    .collect::<Vec<_>>()
+                filter.excluded_role_names()
             )
         )
     );
@@ -651,20 +647,10 @@ fn bounded_bfs(net: &Network, dist: &mut [u32], queue: &mut VecDeque<u32>, limit
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{EdgeRows, GraphOptions, Role};
-    use aluna_core::ids::{IdMap, Key};
+    use crate::{GraphOptions, Role};
 
     fn graph(n: i64, edges: &[(u32, u32)]) -> CaseGraph {
-        let mut ids = IdMap::new_int();
-        for v in 0..n {
-            ids.intern(Key::Int(v)).unwrap();
-        }
-        let rows = EdgeRows {
-            source: edges.iter().map(|e| e.0).collect(),
-            target: edges.iter().map(|e| e.1).collect(),
-            ..Default::default()
-        };
-        CaseGraph::build(ids, rows, None, None, GraphOptions::default()).unwrap()
+        CaseGraph::from_index_pairs(n as u32, edges, GraphOptions::default()).unwrap()
     }
 
     fn random_graph(n: u32, p: f64, seed: u64) -> CaseGraph {

@@ -710,25 +710,15 @@ fn adapt_speed(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{EdgeRows, GraphOptions};
-    use aluna_core::ids::{IdMap, Key};
+    use crate::GraphOptions;
     use aluna_core::parallel::install;
 
     fn graph(n: i64, edges: &[(u32, u32)], directed: bool) -> CaseGraph {
-        let mut ids = IdMap::new_int();
-        for v in 0..n {
-            ids.intern(Key::Int(v)).unwrap();
-        }
-        let rows = EdgeRows {
-            source: edges.iter().map(|e| e.0).collect(),
-            target: edges.iter().map(|e| e.1).collect(),
-            ..Default::default()
-        };
         let options = GraphOptions {
             directed,
             ..Default::default()
         };
-        CaseGraph::build(ids, rows, None, None, options).unwrap()
+        CaseGraph::from_index_pairs(n as u32, edges, options).unwrap()
     }
 
     /// Two dense blocks of `size` nodes joined by one link, from a fixed pseudo-random pattern.

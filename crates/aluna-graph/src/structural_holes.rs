@@ -266,13 +266,8 @@ pub fn effective_size(
 mod tests {
     use super::*;
     use crate::{EdgeRows, GraphOptions};
-    use aluna_core::ids::{IdMap, Key};
 
     fn graph(n: i64, edges: &[(u32, u32)], directed: bool, weight: Option<Vec<f64>>) -> CaseGraph {
-        let mut ids = IdMap::new_int();
-        for v in 0..n {
-            ids.intern(Key::Int(v)).unwrap();
-        }
         let rows = EdgeRows {
             source: edges.iter().map(|e| e.0).collect(),
             target: edges.iter().map(|e| e.1).collect(),
@@ -283,7 +278,7 @@ mod tests {
             directed,
             ..Default::default()
         };
-        CaseGraph::build(ids, rows, None, None, options).unwrap()
+        CaseGraph::from_index_rows(n as u32, rows, options).unwrap()
     }
 
     #[test]

@@ -72,6 +72,11 @@ impl TargetFilter {
         &self.exclude
     }
 
+    /// The names of the roles left out, ascending (for messages).
+    pub fn excluded_role_names(&self) -> Vec<&'static str> {
+        self.exclude.iter().map(|r| r.name()).collect()
+    }
+
     /// Whether node `v` may be named.
     #[inline]
     pub fn allows(&self, graph: &CaseGraph, v: u32) -> bool {

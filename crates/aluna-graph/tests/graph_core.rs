@@ -7,16 +7,7 @@ use aluna_graph::*;
 use proptest::prelude::*;
 
 fn graph(n: i64, edges: &[(u32, u32)], options: GraphOptions) -> CaseGraph {
-    let mut ids = IdMap::new_int();
-    for v in 0..n {
-        ids.intern(Key::Int(v)).unwrap();
-    }
-    let rows = EdgeRows {
-        source: edges.iter().map(|e| e.0).collect(),
-        target: edges.iter().map(|e| e.1).collect(),
-        ..Default::default()
-    };
-    CaseGraph::build(ids, rows, None, None, options).unwrap()
+    CaseGraph::from_index_pairs(n as u32, edges, options).unwrap()
 }
 
 #[test]

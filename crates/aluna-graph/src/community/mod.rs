@@ -308,30 +308,14 @@ pub fn modularity(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{EdgeRows, GraphOptions};
-    use aluna_core::ids::{IdMap, Key};
+    use crate::GraphOptions;
 
     pub(crate) fn graph(n: i64, edges: &[(u32, u32)], directed: bool) -> CaseGraph {
-        let mut ids = IdMap::new_int();
-        for v in 0..n {
-            ids.intern(Key::Int(v)).unwrap();
-        }
-        let rows = EdgeRows {
-            source: edges.iter().map(|e| e.0).collect(),
-            target: edges.iter().map(|e| e.1).collect(),
+        let options = GraphOptions {
+            directed,
             ..Default::default()
         };
-        CaseGraph::build(
-            ids,
-            rows,
-            None,
-            None,
-            GraphOptions {
-                directed,
-                ..Default::default()
-            },
-        )
-        .unwrap()
+        CaseGraph::from_index_pairs(n as u32, edges, options).unwrap()
     }
 
     /// `k` cliques of `size` nodes in a ring, each joined to the next by one link.
