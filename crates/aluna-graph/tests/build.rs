@@ -20,6 +20,17 @@ fn ids(n: usize) -> IdMap {
     ids
 }
 
+/// An undirected weighted graph of the nodes `0..n` from `(source, target, weight)` rows.
+fn weighted(n: u32, rows: &[(u32, u32, f64)]) -> CaseGraph {
+    let rows = EdgeRows {
+        source: rows.iter().map(|r| r.0).collect(),
+        target: rows.iter().map(|r| r.1).collect(),
+        weight: Some(rows.iter().map(|r| r.2).collect()),
+        ..Default::default()
+    };
+    CaseGraph::from_index_rows(n, rows, GraphOptions::default()).unwrap()
+}
+
 /// Merged edges of the rows: `(a, b) -> (weights, links)`, with `a <= b` when undirected.
 fn reference(rows: &[(u32, u32, f64)], directed: bool) -> BTreeMap<(u32, u32), (Vec<f64>, u32)> {
     let mut edges: BTreeMap<(u32, u32), (Vec<f64>, u32)> = BTreeMap::new();
@@ -103,19 +114,7 @@ fn hand_checked_undirected_graph_with_loops_and_parallel_links() {
         (1, 0, 4.0),
     ];
     check_against_reference(5, &rows, false, true);
-    let g = CaseGraph::build(
-        ids(5),
-        EdgeRows {
-            source: rows.iter().map(|r| r.0).collect(),
-            target: rows.iter().map(|r| r.1).collect(),
-            weight: Some(rows.iter().map(|r| r.2).collect()),
-            ..Default::default()
-        },
-        None,
-        None,
-        GraphOptions::default(),
-    )
-    .unwrap();
+    let g = weighted(5, &rows);
     assert_eq!(g.neighbours(1), &[0, 1, 3]);
     assert_eq!(g.edge_weights().unwrap(), &[4.0, 1.75, 2.0, 1.0]);
     assert_eq!(g.multiplicities().collect::<Vec<_>>(), vec![1, 3, 1, 1]);
@@ -126,21 +125,7 @@ fn hand_checked_undirected_graph_with_loops_and_parallel_links() {
 fn weights_of_parallel_links_sum_independently_of_row_order() {
     let a = [(0, 1, 0.1), (0, 1, 0.2), (1, 0, 0.3), (0, 1, 1e-17)];
     let b = [(1, 0, 1e-17), (0, 1, 0.3), (1, 0, 0.1), (0, 1, 0.2)];
-    let build = |rows: &[(u32, u32, f64)]| {
-        CaseGraph::build(
-            ids(2),
-            EdgeRows {
-                source: rows.iter().map(|r| r.0).collect(),
-                target: rows.iter().map(|r| r.1).collect(),
-                weight: Some(rows.iter().map(|r| r.2).collect()),
-                ..Default::default()
-            },
-            None,
-            None,
-            GraphOptions::default(),
-        )
-        .unwrap()
-    };
+    let build = |rows: &[(u32, u32, f64)]| weighted(2, rows);
     assert_eq!(
         build(&a).edge_weights().unwrap()[0].to_bits(),
         build(&b).edge_weights().unwrap()[0].to_bits()
