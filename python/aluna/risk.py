@@ -1624,13 +1624,33 @@ class FineGray(_Estimator):
 
     Models the cumulative incidence of ``cause`` directly: people who failed from another
     cause stay in the risk set, weighted by the inverse probability of censoring
-    :math:`\hat G(t-)/\hat G(T_i-)` (Fine & Gray 1999). ``exp(estimate)`` is a
+    :math:`w_i(t) = \hat G(t-)/\hat G(T_i-)` (Fine & Gray 1999), with :math:`\hat G` the
+    Kaplan–Meier estimate of the censoring distribution. ``exp(estimate)`` is a
     subdistribution hazard ratio. Estimates and log-likelihood agree with R ``cmprsk::crr``
-    (Breslow ties); standard errors are model-based (inverse information), not ``crr``'s
-    sandwich, which also carries the uncertainty of :math:`\hat G`.
+    (Breslow ties).
+
+    Standard errors (``variance="robust"``, the default) are ``crr``'s sandwich, Fine & Gray
+    (1999, section 3 and appendix):
+
+    .. math::
+
+        \hat V = I^{-1} \Big[\sum_i (\eta_i + \psi_i)(\eta_i + \psi_i)^\top\Big] I^{-1},
+
+    where :math:`I` is the information at :math:`\hat\beta`,
+    :math:`\eta_i = \int (x_i - \bar x(t))\, w_i(t)\,[dN_i(t) - e^{x_i^\top\hat\beta}
+    d\hat\Lambda(t)]` is person :math:`i`'s score residual under the weighted risk sets, and
+    :math:`\psi_i = \int q(u)/n(u)\, d\hat M^c_i(u)` corrects for estimating :math:`G`
+    (:math:`\hat M^c_i` the censoring martingale, :math:`n(u)` the number still followed,
+    :math:`q(u) = \sum_{t_k \ge u} d\hat\Lambda(t_k) \sum_{j:\,T_j < u,\ \text{other cause}}
+    w_j(t_k) e^{x_j^\top\hat\beta} (x_j - \bar x(t_k))`). ``variance="model"`` gives the
+    model-based :math:`I^{-1}` (``solve(crr(...)$inf)`` in R), which treats the censoring
+    weights as known and is not in general a consistent variance for this weighted score.
 
     Parameters
     ----------
+    variance : {"robust", "model"}
+        Which covariance the ``summary`` (standard errors, tests, intervals) uses: the sandwich
+        above, as ``cmprsk::crr`` (default), or the inverse information.
     missing, level, max_iter, threads
         As for :class:`CoxPH`.
 
@@ -1652,18 +1672,25 @@ class FineGray(_Estimator):
     >>> fg = FineGray().fit(df, duration="months", event="outcome", cause=1, covariates=["priors"])
     >>> fg.summary["term"].to_list()
     ['priors']
+    >>> model = FineGray(variance="model").fit(
+    ...     df, duration="months", event="outcome", cause=1, covariates=["priors"]
+    ... )
+    >>> bool(model.summary["estimate"][0] == fg.summary["estimate"][0])
+    True
     """
 
-    _params = ("missing", "level", "max_iter", "threads")
+    _params = ("variance", "missing", "level", "max_iter", "threads")
 
     def __init__(
         self,
         *,
+        variance: Literal["robust", "model"] = "robust",
         missing: _design.Missing = "error",
         level: float = 0.95,
         max_iter: int = 50,
         threads: int | None = None,
     ) -> None:
+        self.variance = variance
         self.missing = missing
         self.level = level
         self.max_iter = max_iter
@@ -1691,6 +1718,8 @@ class FineGray(_Estimator):
         ArgumentError
             ``cause`` is not a code present in ``event``.
         """
+        if self.variance not in ("robust", "model"):
+            raise ArgumentError(f'variance: expected "robust" or "model", got {self.variance!r}')
         if isinstance(cause, bool) or not isinstance(cause, int) or cause < 1:
             raise ArgumentError(f"cause: expected a cause code 1, 2, ..., got {cause!r}")
         args = survival_args(duration=duration, event=event)
@@ -1720,7 +1749,7 @@ class FineGray(_Estimator):
             "summary": _results.summary_frame(
                 names,
                 result["coef"],
-                result["covariance"],
+                result["robust_covariance" if self.variance == "robust" else "covariance"],
                 level=self.level,
                 ratio="subdistribution_hazard_ratio",
             ),
@@ -1770,7 +1799,12 @@ class FineGray(_Estimator):
             ("rows used", f["design"].rows_used),
             ("rows dropped (missing)", f["design"].rows_dropped),
             ("events of the cause", r["events"]),
-            ("standard errors", "model-based (inverse information)"),
+            (
+                "standard errors",
+                "robust sandwich (Fine & Gray 1999, as cmprsk::crr)"
+                if self.variance == "robust"
+                else "model-based (inverse information)",
+            ),
             ("log partial likelihood", self.log_likelihood),
         ]
 

@@ -1,5 +1,6 @@
 """Competing risks against R cmprsk/survival fixtures (mgus2, written into the fixture by
-make_competing.R) and an independent numpy computation of the Fine-Gray information."""
+make_competing.R) and independent numpy computations of the Fine-Gray information and of its
+sandwich variance."""
 
 from __future__ import annotations
 
@@ -71,21 +72,92 @@ def fine_gray_information(x, time, event, beta):
     return info
 
 
+def fine_gray_sandwich(x, time, event, beta, info):
+    """Fine & Gray (1999) sandwich I^-1 [sum (eta_i + psi_i)(eta_i + psi_i)^T] I^-1 written out
+    from the paper's formulas with dense weight matrices (an independent check of the Rust
+    sweep)."""
+    n = len(time)
+    order = np.argsort(time, kind="stable")
+    cens = np.ones(n)
+    g, at_risk = 1.0, n
+    for t in np.unique(time):
+        idx = order[time[order] == t]
+        cens[idx] = g
+        g *= 1 - np.sum(event[idx] == 0) / at_risk
+        at_risk -= len(idx)
+    r = np.exp(x @ beta)
+    other = event > 1
+    tk = np.unique(time[event == 1])
+    g_k = np.array([cens[time == t][0] for t in tk])
+    # w[k, j]: row j's weight in the risk set at t_k.
+    w = np.where(
+        time[None, :] >= tk[:, None],
+        1.0,
+        np.where(other[None, :], g_k[:, None] / cens[None, :], 0.0),
+    )
+    wr = w * r[None, :]
+    s0 = wr.sum(1)
+    xbar = wr @ x / s0[:, None]
+    dlam = np.array([np.sum((time == t) & (event == 1)) for t in tk]) / s0
+    # eta_i = dN part - compensator part.
+    eta = np.zeros_like(x)
+    for k, t in enumerate(tk):
+        fail = (time == t) & (event == 1)
+        eta[fail] += x[fail] - xbar[k]
+        eta -= (wr[k] * dlam[k])[:, None] * (x - xbar[k])
+    # psi_i = sum over censoring times u of q(u)/n(u) (dNc_i(u) - Y_i(u) dNc(u)/n(u)).
+    psi = np.zeros_like(x)
+    for u in np.unique(time[event == 0]):
+        later = tk >= u
+        early_other = other & (time < u)
+        q = np.zeros(x.shape[1])
+        for k in np.flatnonzero(later):
+            q += dlam[k] * ((wr[k] * early_other)[:, None] * (x - xbar[k])).sum(0)
+        n_u = np.sum(time >= u)
+        dnc = (time == u) & (event == 0)
+        psi += np.outer(dnc - (time >= u) * dnc.sum() / n_u, q / n_u)
+    resid = eta + psi
+    bread = np.linalg.inv(info)
+    return bread @ (resid.T @ resid) @ bread
+
+
 def test_fine_gray_matches_crr(mgus):
     fg = FineGray().fit(mgus, duration="etime", event="event", cause=1, covariates=["age", "male"])
     assert_allclose(fg.coef_, REF["crr"]["coef"], atol=TOL)
     assert fg.log_likelihood == pytest.approx(REF["crr"]["loglik"], abs=TOL)
     assert fg.log_likelihood_null == pytest.approx(REF["crr"]["loglik_null"], abs=TOL)
     x = mgus.select("age", "male").to_numpy().astype(float)
-    info = fine_gray_information(
-        x, mgus["etime"].to_numpy().astype(float), mgus["event"].to_numpy(), fg.coef_
-    )
-    assert_allclose(
-        fg.summary["std_error"].to_numpy(), np.sqrt(np.diag(np.linalg.inv(info))), rtol=1e-6
-    )
-    # crr's sandwich adds the variability of the censoring weights: close, not equal.
-    assert_allclose(fg.summary["std_error"].to_numpy(), REF["crr"]["se"], rtol=0.3)
+    time = mgus["etime"].to_numpy().astype(float)
+    event = mgus["event"].to_numpy()
+    info = fine_gray_information(x, time, event, fg.coef_)
+    sandwich = fine_gray_sandwich(x, time, event, fg.coef_, info)
+    # The numpy reference is itself crr's variance (full matrix).
+    assert_allclose(sandwich, REF["crr"]["var"], rtol=1e-6)
+    # Default: crr's sandwich standard errors.
+    se = fg.summary["std_error"].to_numpy()
+    assert_allclose(se, REF["crr"]["se"], rtol=1e-6)
+    assert_allclose(se, np.sqrt(np.diag(sandwich)), rtol=1e-6)
     assert "subdistribution_hazard_ratio" in fg.summary.columns
+    assert "robust sandwich" in str(fg)
+    # variance="model": the inverse information, crr's solve(inf); same estimates.
+    model = FineGray(variance="model").fit(
+        mgus, duration="etime", event="event", cause=1, covariates=["age", "male"]
+    )
+    assert_allclose(model.coef_, fg.coef_, rtol=0, atol=0)
+    se_model = model.summary["std_error"].to_numpy()
+    assert_allclose(se_model, np.sqrt(np.diag(np.linalg.inv(info))), rtol=1e-6)
+    assert_allclose(se_model, REF["crr"]["se_model"], rtol=1e-6)
+    assert not np.allclose(se_model, se, rtol=1e-3)
+    assert "model-based" in str(model)
+
+
+def test_fine_gray_bad_variance(mgus):
+    with pytest.raises(
+        ArgumentError, match=r'variance: expected "robust" or "model", got .sandwich.'
+    ):
+        FineGray(variance="sandwich").fit(  # type: ignore[arg-type]
+            mgus, duration="etime", event="event", cause=1, covariates=["age"]
+        )
 
 
 def test_cause_specific_cox_matches_r(mgus):

@@ -9,7 +9,8 @@ use std::sync::Arc;
 use aluna_core::table::Table;
 use aluna_core::Error;
 use aluna_stats::competing::{
-    cumulative_incidence, fit_fine_gray, gray_test_stratified, FineGrayOptions,
+    cumulative_incidence, fine_gray_robust_covariance, fit_fine_gray, gray_test_stratified,
+    FineGrayOptions,
 };
 use aluna_stats::cox::{
     fit_cox, predict_survival, proportional_hazards_test, CoxFit, CoxOptions, Fitted, Ties,
@@ -612,7 +613,8 @@ pub(crate) fn cumulative_incidence_table(
     Ok((output(columns)?, labels, tests))
 }
 
-/// Fit the Fine–Gray model; returns a dict of plain numbers.
+/// Fit the Fine–Gray model; returns a dict of plain numbers (`covariance` model-based,
+/// `robust_covariance` the Fine & Gray 1999 sandwich of `cmprsk::crr`).
 #[pyfunction]
 #[pyo3(signature = (frame, covariates, duration, event, cause=1, row_number=None,
     max_iter=50, threads=None))]
@@ -629,7 +631,7 @@ pub(crate) fn fine_gray_fit<'py>(
     threads: Option<usize>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let t = table(frame);
-    let fit = run_detached(py, threads, move |_| {
+    let (fit, robust) = run_detached(py, threads, move |_| {
         let columns = survival_columns(duration, event, None, None, None, row_number);
         let data = SurvivalData::from_table(&t, &columns, EventCodes::Causes)?;
         let design = Design::from_table(&t, &covariates, false)?;
@@ -638,11 +640,14 @@ pub(crate) fn fine_gray_fit<'py>(
             max_iterations: max_iter,
             ..Default::default()
         };
-        fit_fine_gray(&design, &data, &options)
+        let fit = fit_fine_gray(&design, &data, &options)?;
+        let robust = fine_gray_robust_covariance(&design, &data, &options, &fit)?;
+        Ok((fit, robust))
     })?;
     let d = PyDict::new(py);
     d.set_item("coef", fit.coef.clone())?;
     d.set_item("covariance", matrix_rows(&fit.covariance))?;
+    d.set_item("robust_covariance", matrix_rows(&robust))?;
     d.set_item("log_likelihood", fit.log_likelihood)?;
     d.set_item("null_log_likelihood", fit.null_log_likelihood)?;
     d.set_item("likelihood_ratio", fit.likelihood_ratio())?;
