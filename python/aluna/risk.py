@@ -143,10 +143,46 @@ class _Estimator:
         return f"{type(self).__name__}({args})"
 
 
+class _CardedModel(_Estimator):
+    """An estimator whose fit can be written up as a model card (logistic and Cox)."""
+
+    def card(self, df: Any, *, name: str, purpose: str, **details: Any) -> ModelCard:
+        """A model card (:class:`aluna.privacy.ModelCard`) filled from this fitted model.
+
+        Fills in the data (rows, outcomes, rows dropped), the outcome (with the label bias of
+        re-arrest outcomes, :data:`aluna.privacy.REARREST_LABEL_BIAS`, unless
+        ``label_bias=False``), the model, validation figures (Harrell's bootstrap
+        optimism-corrected measures on ``df``; AUC or C with intervals and, for logistic models,
+        calibration intercept and slope on ``validation`` when given), a fairness audit by
+        ``group`` and the standing limitations.
+
+        Parameters
+        ----------
+        df
+            The development data (the data the model was fitted on).
+        name, purpose
+            The card's name and intended use.
+        **details
+            ``data`` and ``outcome`` (descriptions prepended / replacing the defaults),
+            ``validation`` (an external sample), ``group`` (column for the fairness audit),
+            ``threshold`` (logistic: risk above which a person counts as flagged; default the
+            development base rate), ``time`` (Cox: horizon for observed/expected risk by
+            group), ``replicates`` and ``seed`` (bootstraps), ``label_bias``,
+            ``limitations`` (added to the defaults), and any :class:`ModelCard` field.
+
+        Returns
+        -------
+        aluna.privacy.ModelCard
+        """
+        from aluna._model_card import model_card
+
+        return model_card(self, df, name=name, purpose=purpose, **details)
+
+
 # ============================================================================ logistic
 
 
-class LogisticRegression(_Estimator):
+class LogisticRegression(_CardedModel):
     r"""Logistic regression with standard errors: plain, ridge, lasso or Firth-penalised.
 
     :math:`P(y=1 \mid x) = 1 / (1 + e^{-x^\top\beta})`, fitted by Newton–Raphson on
@@ -437,38 +473,6 @@ class LogisticRegression(_Estimator):
         )
         return to_polars(table).get_column("probability")
 
-    def card(self, df: Any, *, name: str, purpose: str, **details: Any) -> ModelCard:
-        """A model card (:class:`aluna.privacy.ModelCard`) filled from this fitted model.
-
-        Fills in the data (rows, outcomes, rows dropped), the outcome (with the label bias of
-        re-arrest outcomes, :data:`aluna.privacy.REARREST_LABEL_BIAS`, unless
-        ``label_bias=False``), the model, validation figures (Harrell's bootstrap
-        optimism-corrected measures on ``df``; AUC or C with intervals and, for logistic models,
-        calibration intercept and slope on ``validation`` when given), a fairness audit by
-        ``group`` and the standing limitations.
-
-        Parameters
-        ----------
-        df
-            The development data (the data the model was fitted on).
-        name, purpose
-            The card's name and intended use.
-        **details
-            ``data`` and ``outcome`` (descriptions prepended / replacing the defaults),
-            ``validation`` (an external sample), ``group`` (column for the fairness audit),
-            ``threshold`` (logistic: risk above which a person counts as flagged; default the
-            development base rate), ``time`` (Cox: horizon for observed/expected risk by
-            group), ``replicates`` and ``seed`` (bootstraps), ``label_bias``,
-            ``limitations`` (added to the defaults), and any :class:`ModelCard` field.
-
-        Returns
-        -------
-        aluna.privacy.ModelCard
-        """
-        from aluna._model_card import model_card
-
-        return model_card(self, df, name=name, purpose=purpose, **details)
-
     def plot(self, ax: Any = None) -> Any:
         """Odds ratios with confidence intervals (log scale), intercept left out."""
         s = self.summary.filter(pl.col("term") != "intercept")
@@ -516,7 +520,7 @@ class LogisticRegression(_Estimator):
 # ============================================================================ Cox
 
 
-class CoxPH(_Estimator):
+class CoxPH(_CardedModel):
     r"""The Cox proportional hazards model, for re-offending times with censoring.
 
     The hazard of row :math:`i` is :math:`h_s(t)\exp(x_i^\top\beta)` with an unspecified
@@ -893,38 +897,6 @@ class CoxPH(_Estimator):
         """Score residuals (rows used x model columns), unweighted, as R's
         ``residuals(fit, type="score")``."""
         return np.asarray(self._fitted()["native"].score_residuals())
-
-    def card(self, df: Any, *, name: str, purpose: str, **details: Any) -> ModelCard:
-        """A model card (:class:`aluna.privacy.ModelCard`) filled from this fitted model.
-
-        Fills in the data (rows, outcomes, rows dropped), the outcome (with the label bias of
-        re-arrest outcomes, :data:`aluna.privacy.REARREST_LABEL_BIAS`, unless
-        ``label_bias=False``), the model, validation figures (Harrell's bootstrap
-        optimism-corrected measures on ``df``; AUC or C with intervals and, for logistic models,
-        calibration intercept and slope on ``validation`` when given), a fairness audit by
-        ``group`` and the standing limitations.
-
-        Parameters
-        ----------
-        df
-            The development data (the data the model was fitted on).
-        name, purpose
-            The card's name and intended use.
-        **details
-            ``data`` and ``outcome`` (descriptions prepended / replacing the defaults),
-            ``validation`` (an external sample), ``group`` (column for the fairness audit),
-            ``threshold`` (logistic: risk above which a person counts as flagged; default the
-            development base rate), ``time`` (Cox: horizon for observed/expected risk by
-            group), ``replicates`` and ``seed`` (bootstraps), ``label_bias``,
-            ``limitations`` (added to the defaults), and any :class:`ModelCard` field.
-
-        Returns
-        -------
-        aluna.privacy.ModelCard
-        """
-        from aluna._model_card import model_card
-
-        return model_card(self, df, name=name, purpose=purpose, **details)
 
     def plot(self, ax: Any = None) -> Any:
         """Hazard ratios with confidence intervals (log scale)."""
