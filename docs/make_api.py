@@ -237,16 +237,20 @@ def _constructible(cls: type) -> bool:
 
 
 def _members(cls: type) -> list[tuple[str, Any]]:
-    """Public methods and properties defined on ``cls`` (not inherited from builtins)."""
-    out = []
-    for name, member in vars(cls).items():
-        if name.startswith("_"):
+    """Public methods and properties of ``cls``, its own and those it inherits from aluna's
+    classes (a private base such as ``_Estimator`` documents nowhere else), not builtins'."""
+    found: dict[str, Any] = {}
+    for klass in reversed(cls.__mro__):
+        if klass is not cls and not klass.__module__.startswith("aluna"):
             continue
-        if isinstance(member, (staticmethod, classmethod)):
-            member = member.__func__
-        if inspect.isfunction(member) or isinstance(member, (property, cached_property)):
-            out.append((name, member))
-    return sorted(out)
+        for name, member in vars(klass).items():
+            if name.startswith("_"):
+                continue
+            if isinstance(member, (staticmethod, classmethod)):
+                member = member.__func__
+            if inspect.isfunction(member) or isinstance(member, (property, cached_property)):
+                found[name] = member
+    return sorted(found.items())
 
 
 def document(qualname: str, name: str, obj: Any) -> list[str]:
