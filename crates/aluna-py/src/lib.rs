@@ -39,3 +39,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     synth::register(m)?;
     Ok(())
 }
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
