@@ -764,7 +764,10 @@ class CoxPH(_CardedModel):
     def concordance(self) -> float:
         """Harrell's concordance of the risk score with the event order (within strata;
         entry times ignored, as lifelines)."""
-        return float(self._fitted()["result"]["concordance"])
+        fit = self._fitted()
+        if "concordance" not in fit:
+            fit["concordance"] = float(fit["native"].concordance())
+        return float(fit["concordance"])
 
     @property
     def rows_dropped(self) -> int:

@@ -305,7 +305,6 @@ impl PyCoxModel {
         };
         let wald_cov = robust_cov.as_ref().unwrap_or(&self.fit.covariance);
         let wald = self.fit.wald_statistic(wald_cov);
-        let concordance = py.detach(|| fitted.concordance());
         let d = PyDict::new(py);
         d.set_item("coef", self.fit.coef.clone())?;
         d.set_item("covariance", matrix_rows(&self.fit.covariance))?;
@@ -315,7 +314,6 @@ impl PyCoxModel {
         d.set_item("likelihood_ratio", self.fit.likelihood_ratio())?;
         d.set_item("wald", wald)?;
         d.set_item("score", self.fit.score_statistic)?;
-        d.set_item("concordance", concordance)?;
         d.set_item("iterations", self.fit.iterations)?;
         d.set_item("converged", self.fit.converged)?;
         d.set_item("diverging", self.fit.diverging.clone())?;
@@ -324,6 +322,17 @@ impl PyCoxModel {
         d.set_item("rows", self.data.len())?;
         d.set_item("strata_labels", self.data.strata_labels.clone())?;
         Ok(d)
+    }
+
+    /// Harrell's concordance of the fitted risk score (computed on demand: an `O(n log n)`
+    /// pass that a fit does not need).
+    fn concordance(&self, py: Python<'_>) -> f64 {
+        let fitted = Fitted {
+            design: &self.design,
+            data: &self.data,
+            fit: &self.fit,
+        };
+        py.detach(|| fitted.concordance())
     }
 
     /// The baseline cumulative hazard per stratum: a table (stratum code, time, hazard).

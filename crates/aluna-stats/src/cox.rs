@@ -19,8 +19,12 @@
 
 use aluna_core::{ensure, Error, Result};
 use ndarray::Array2;
+use rayon::prelude::*;
 
-use crate::design::{add_outer_upper, describe_dependencies, symmetric_from_upper, Design};
+use crate::design::{
+    add_outer_upper, describe_dependencies, dot4, padded_stride, symmetric_from_upper,
+    weighted_cross_strided, Design, BLOCK,
+};
 use crate::linalg::{collinear_columns, quadratic_form, Cholesky};
 use crate::survival::{argsort, chi2_sf, SurvivalData};
 
@@ -182,13 +186,18 @@ impl Order {
             position[i] = k;
         }
         let p = x.ncols();
-        let mut sorted = Array2::<f64>::zeros((perm.len(), p));
-        if let (Some(src), Some(dst)) = (x.as_slice(), sorted.as_slice_mut()) {
-            for (out, &i) in dst.chunks_exact_mut(p.max(1)).zip(&perm) {
-                for ((o, v), m) in out.iter_mut().zip(&src[i * p..(i + 1) * p]).zip(means) {
-                    *o = v - m;
-                }
-            }
+        let stride = padded_stride(p);
+        let mut sorted = Array2::<f64>::zeros((perm.len(), stride));
+        if let (Some(src), Some(dst), true) = (x.as_slice(), sorted.as_slice_mut(), p > 0) {
+            dst.par_chunks_mut(BLOCK * stride)
+                .zip(perm.par_chunks(BLOCK))
+                .for_each(|(block, rows)| {
+                    for (out, &i) in block.chunks_exact_mut(stride).zip(rows) {
+                        for ((o, v), m) in out.iter_mut().zip(&src[i * p..(i + 1) * p]).zip(means) {
+                            *o = v - m;
+                        }
+                    }
+                });
         } else {
             for (mut row, &i) in sorted.rows_mut().into_iter().zip(&perm) {
                 for ((o, v), m) in row.iter_mut().zip(x.row(i)).zip(means) {
@@ -217,22 +226,51 @@ impl Order {
 
 /// The centred design and risk scores at `beta`.
 struct Model<'a> {
+    /// Rows of `stride ≥ p` floats, the first `p` of them the centred covariates.
     x: &'a Array2<f64>,
     p: usize,
+    stride: usize,
     data: &'a SurvivalData,
     order: &'a Order,
+    event_sum: std::sync::OnceLock<Vec<f64>>,
 }
 
-impl Model<'_> {
+impl<'a> Model<'a> {
+    fn new(x: &'a Array2<f64>, p: usize, data: &'a SurvivalData, order: &'a Order) -> Self {
+        Self {
+            x,
+            p,
+            stride: x.ncols(),
+            data,
+            order,
+            event_sum: std::sync::OnceLock::new(),
+        }
+    }
+
     #[inline]
     fn row(&self, i: usize) -> &[f64] {
-        &self.x.as_slice().unwrap_or(&[])[i * self.p..(i + 1) * self.p]
+        &self.x.as_slice().unwrap_or(&[])[i * self.stride..i * self.stride + self.p]
     }
 
     fn eta(&self, beta: &[f64]) -> Vec<f64> {
-        (0..self.data.len())
-            .map(|i| self.row(i).iter().zip(beta).map(|(a, b)| a * b).sum())
-            .collect()
+        self.scores(beta).0
+    }
+
+    /// The linear predictors `η = xᵀβ` and risk scores `exp(η)`, in parallel blocks (each value
+    /// depends on its row alone: the same bits for any number of threads).
+    fn scores(&self, beta: &[f64]) -> (Vec<f64>, Vec<f64>) {
+        let n = self.data.len();
+        let (mut eta, mut risk) = (vec![0.0; n], vec![0.0; n]);
+        eta.par_chunks_mut(BLOCK)
+            .zip(risk.par_chunks_mut(BLOCK))
+            .enumerate()
+            .for_each(|(b, (e, r))| {
+                for (k, (ek, rk)) in e.iter_mut().zip(r.iter_mut()).enumerate() {
+                    *ek = dot4(self.row(b * BLOCK + k), beta);
+                    *rk = ek.exp();
+                }
+            });
+        (eta, risk)
     }
 
     /// Sweep every stratum from the last time to the first, calling `visit` at each event time.
@@ -287,13 +325,69 @@ impl Model<'_> {
     /// to a few scalars (`a = Σ_l 1/den_l`, `b = Σ_l f_l/den_l`, and the squares), so the
     /// `Σ w r x xᵀ` part of the information is `Σ_i w_i r_i c_i x_i x_iᵀ` with `c_i` the sum
     /// of `scale · a` over the event times in row `i`'s interval (less `scale · b` at its own
-    /// event): one blocked, parallel pass over the rows after the sweep.
+    /// event): one blocked, parallel pass over the rows after the sweep. The events' own terms
+    /// `Σ w x` and `Σ w η = βᵀ Σ w x` do not depend on `β` and are summed once.
     fn evaluate(&self, beta: &[f64], ties: Ties) -> (f64, Vec<f64>, Array2<f64>) {
         let p = self.p;
         let data = self.data;
+        let (_, risk) = self.scores(beta);
+        let events = self.event_sum();
+        let mut terms = self.sweep_terms(&risk, ties);
+        terms.log_likelihood += events.iter().zip(beta).map(|(s, b)| s * b).sum::<f64>();
+        for (g, s) in terms.score.iter_mut().zip(events) {
+            *g += s;
+        }
+        let u: Vec<f64> = (0..data.len())
+            .map(|i| data.weight(i) * risk[i] * terms.row_weight[i])
+            .collect();
+        let mut hess = weighted_cross_strided(self.x.as_slice().unwrap_or(&[]), p, self.stride, &u);
+        hess -= &symmetric_from_upper(&terms.outer, p);
+        (terms.log_likelihood, terms.score, hess)
+    }
+
+    /// `Σ w x` over the events (rows with `event > 0` and positive weight).
+    fn event_sum(&self) -> &[f64] {
+        self.event_sum.get_or_init(|| {
+            let data = self.data;
+            crate::design::block_fold(data.len(), self.p, |range, acc| {
+                for i in range {
+                    let w = data.weight(i);
+                    if data.event[i] > 0 && w > 0.0 {
+                        for (a, v) in acc.iter_mut().zip(self.row(i)) {
+                            *a += w * v;
+                        }
+                    }
+                }
+            })
+        })
+    }
+
+    /// The sweep of [`Model::evaluate`], in the widest vector instructions the CPU has (every
+    /// path does the same operations in the same order: the same bits on every CPU).
+    fn sweep_terms(&self, risk: &[f64], ties: Ties) -> SweepTerms {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2 (checked just above), the only requirement of
+            // `sweep_terms_avx2`.
+            return unsafe { self.sweep_terms_avx2(risk, ties) };
+        }
+        self.sweep_terms_portable(risk, ties)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn sweep_terms_avx2(&self, risk: &[f64], ties: Ties) -> SweepTerms {
+        self.sweep_terms_portable(risk, ties)
+    }
+
+    /// The risk-set part of the log-likelihood and score, the `Σ_k (…) S1 S1ᵀ` part of the
+    /// information (upper triangle) and each row's `c_i`.
+    #[inline(always)]
+    fn sweep_terms_portable(&self, risk: &[f64], ties: Ties) -> SweepTerms {
+        let p = self.p;
+        let data = self.data;
         let n = data.len();
-        let eta = self.eta(beta);
-        let risk: Vec<f64> = eta.iter().map(|e| e.exp()).collect();
+        let (xs, stride) = (self.x.as_slice().unwrap_or(&[]), self.stride);
         let mut ll = 0.0;
         let mut grad = vec![0.0; p];
         let mut outer = vec![0.0; p * p];
@@ -315,7 +409,7 @@ impl Model<'_> {
                     let i = rows[ip];
                     let w = data.weight(i);
                     let wr = w * risk[i];
-                    let x = self.row(i);
+                    let x = &xs[i * stride..i * stride + p];
                     s0 += wr;
                     for (a, v) in s1.iter_mut().zip(x) {
                         *a += wr * v;
@@ -328,10 +422,6 @@ impl Model<'_> {
                         for (a, v) in s1d.iter_mut().zip(x) {
                             *a += wr * v;
                         }
-                        ll += w * eta[i];
-                        for (g, v) in grad.iter_mut().zip(x) {
-                            *g += w * v;
-                        }
                     }
                     ip += 1;
                 }
@@ -339,7 +429,7 @@ impl Model<'_> {
                     let i = starts[is];
                     let wr = data.weight(i) * risk[i];
                     s0 -= wr;
-                    for (a, v) in s1.iter_mut().zip(self.row(i)) {
+                    for (a, v) in s1.iter_mut().zip(&xs[i * stride..i * stride + p]) {
                         *a -= wr * v;
                     }
                     row_weight[i] += total;
@@ -353,25 +443,33 @@ impl Model<'_> {
                     Ties::Breslow => (1, wd),
                 };
                 let (mut a, mut b, mut q0, mut q1, mut q2) = (0.0, 0.0, 0.0, 0.0, 0.0);
+                let mut log_den = LogSum::default();
                 for l in 0..steps {
                     let f = match ties {
                         Ties::Efron => l as f64 / d as f64,
                         Ties::Breslow => 0.0,
                     };
                     let den = s0 - f * s0d;
-                    ll -= scale * den.ln();
-                    a += 1.0 / den;
-                    b += f / den;
-                    q0 += 1.0 / (den * den);
-                    q1 += f / (den * den);
-                    q2 += f * f / (den * den);
+                    log_den.add(den);
+                    let inv = 1.0 / den;
+                    let inv2 = inv * inv;
+                    a += inv;
+                    b += f * inv;
+                    q0 += inv2;
+                    q1 += f * inv2;
+                    q2 += f * f * inv2;
                 }
+                ll -= scale * log_den.value();
                 for j in 0..p {
                     grad[j] -= scale * (a * s1[j] - b * s1d[j]);
+                    let row = &mut outer[j * p..(j + 1) * p];
+                    let (c0, c1, c2) = (
+                        scale * (q0 * s1[j] - q1 * s1d[j]),
+                        scale * q1 * s1[j],
+                        scale * q2 * s1d[j],
+                    );
                     for k in j..p {
-                        outer[j * p + k] += scale
-                            * (q0 * s1[j] * s1[k] - q1 * (s1[j] * s1d[k] + s1d[j] * s1[k])
-                                + q2 * s1d[j] * s1d[k]);
+                        row[k] += c0 * s1[k] - c1 * s1d[k] + c2 * s1d[k];
                     }
                 }
                 total += scale * a;
@@ -391,28 +489,61 @@ impl Model<'_> {
                 }
             }
         }
-        let u: Vec<f64> = (0..n)
-            .map(|i| data.weight(i) * risk[i] * row_weight[i])
-            .collect();
-        let mut hess = weighted_cross_of(self.x, &u);
-        let outer = symmetric_from_upper(&outer, p);
-        hess -= &outer;
-        (ll, grad, hess)
+        SweepTerms {
+            log_likelihood: ll,
+            score: grad,
+            outer,
+            row_weight,
+        }
     }
 }
 
-/// `Σ_i u_i x_i x_iᵀ` for a row-major matrix (blocked matrix products, fixed block order).
-fn weighted_cross_of(x: &Array2<f64>, u: &[f64]) -> Array2<f64> {
-    match x.as_slice() {
-        Some(rows) => crate::design::weighted_cross_rows(rows, x.ncols(), u),
-        None => {
-            let p = x.ncols();
-            let sums = crate::design::block_fold(x.nrows(), p * p, |range, acc| {
-                let xb = x.slice(ndarray::s![range.clone(), ..]);
-                crate::design::add_cross(acc, xb, &u[range]);
-            });
-            crate::design::full_matrix(sums, p)
+/// What one sweep of [`Model::evaluate`] collects.
+struct SweepTerms {
+    log_likelihood: f64,
+    score: Vec<f64>,
+    /// Upper triangle of `Σ_k scale (q0 S1 S1ᵀ − q1 (S1 S1dᵀ + S1d S1ᵀ) + q2 S1d S1dᵀ)`.
+    outer: Vec<f64>,
+    /// `c_i` of each row.
+    row_weight: Vec<f64>,
+}
+
+/// `Σ ln x` over many positive numbers with one logarithm: the running product is kept as a
+/// mantissa in `[1, 2)` and a power of two (Efron's `d` denominators at a time with `d` tied
+/// events otherwise cost `d` logarithms). Values that are not positive normal numbers are
+/// taken through `ln` one by one, so `0` still gives `-∞` and a negative value NaN.
+#[derive(Default)]
+struct LogSum {
+    mantissa: Option<f64>,
+    exponent: i64,
+    direct: f64,
+}
+
+impl LogSum {
+    const EXPONENT: u64 = 0x7ff << 52;
+
+    #[inline]
+    fn add(&mut self, x: f64) {
+        if !(x.is_normal() && x > 0.0) {
+            self.direct += x.ln();
+            return;
         }
+        let m = self.mantissa.map_or(x, |m| m * x);
+        // Both factors are in [1, 2) × 2^k, so the product is normal unless x itself is extreme;
+        // renormalise to [1, 2) every step.
+        if !m.is_normal() {
+            self.direct += x.ln();
+            return;
+        }
+        let bits = m.to_bits();
+        self.exponent += ((bits & Self::EXPONENT) >> 52) as i64 - 1023;
+        self.mantissa = Some(f64::from_bits((bits & !Self::EXPONENT) | (1023 << 52)));
+    }
+
+    fn value(&self) -> f64 {
+        self.mantissa.map_or(0.0, f64::ln)
+            + self.exponent as f64 * std::f64::consts::LN_2
+            + self.direct
     }
 }
 
@@ -458,20 +589,30 @@ pub fn fit_cox(design: &Design, data: &SurvivalData, options: &CoxOptions) -> Re
     data.require_events("a Cox model")?;
     let p = design.cols();
     let weights = data.weights.as_deref();
-    design.check_rank(weights, false, true, "CoxPH")?;
     let means = design.means(weights);
     // The sweeps read rows in time order: the centred design is built in that order, so that
     // each Newton step reads it sequentially rather than jumping between rows.
     let (x, data_sorted, order) = Order::new(data).into_sweep_order(design.matrix(), &means, data);
-    let model = Model {
-        x: &x,
-        p,
-        data: &data_sorted,
-        order: &order,
+    // The centred Gram matrix `Σ w (x - x̄)(x - x̄)ᵀ`, from the centred copy just built.
+    let centred_gram = {
+        let ones;
+        let w = match data_sorted.weights.as_deref() {
+            Some(w) => w,
+            None => {
+                ones = vec![1.0; n];
+                &ones
+            }
+        };
+        weighted_cross_strided(x.as_slice().unwrap_or(&[]), p, x.ncols(), w)
     };
+    design.check_gram(&centred_gram, 0, "CoxPH")?;
+    let model = Model::new(&x, p, &data_sorted, &order);
     // Penalty weights n λ σ_j² (σ_j: the unweighted sample standard deviation, as lifelines).
     let ridge: Vec<f64> = if options.penalizer > 0.0 {
-        let gram = design.gram(None, true);
+        let gram = match weights {
+            None => centred_gram.clone(),
+            Some(_) => design.gram(None, true),
+        };
         (0..p)
             .map(|j| n as f64 * options.penalizer * gram[[j, j]] / (n as f64 - 1.0).max(1.0))
             .collect()
@@ -737,12 +878,7 @@ impl Fitted<'_> {
         let data = self.data;
         let p = self.design.cols();
         let order = Order::new(data);
-        let model = Model {
-            x: &x,
-            p,
-            data,
-            order: &order,
-        };
+        let model = Model::new(&x, x.ncols(), data, &order);
         let times = event_times(&model, &self.fit.coef, self.fit.ties);
         // Cumulative sums per stratum over ascending event times.
         let mut bounds = vec![(0usize, 0usize); data.n_strata];
@@ -852,14 +988,8 @@ impl Fitted<'_> {
     pub fn baseline_cumulative_hazard(&self) -> Vec<(Vec<f64>, Vec<f64>)> {
         let x = self.centred();
         let data = self.data;
-        let p = self.design.cols();
         let order = Order::new(data);
-        let model = Model {
-            x: &x,
-            p,
-            data,
-            order: &order,
-        };
+        let model = Model::new(&x, x.ncols(), data, &order);
         let times = event_times(&model, &self.fit.coef, Ties::Breslow);
         // exp(-mean·β) moves the baseline from the centred covariates to x = 0.
         let shift: f64 = self
@@ -1027,12 +1157,7 @@ pub fn proportional_hazards_test(
     // Score and information of the augmented model at (β̂, 0).
     let x = fitted.centred();
     let order = Order::new(data);
-    let model = Model {
-        x: &x,
-        p,
-        data,
-        order: &order,
-    };
+    let model = Model::new(&x, x.ncols(), data, &order);
     let eta = model.eta(&fitted.fit.coef);
     let score: Vec<f64> = eta.iter().map(|e| e.exp()).collect();
     let ties = fitted.fit.ties;
@@ -1136,6 +1261,25 @@ mod tests {
         )
         .unwrap();
         (d, s)
+    }
+
+    #[test]
+    fn log_sum_equals_the_sum_of_logarithms() {
+        let values = [3.5, 1e-300, 7e250, 0.25, 1e308, 1e308, 2.0, 5e-324];
+        let mut sum = LogSum::default();
+        for v in values {
+            sum.add(v);
+        }
+        let want: f64 = values.iter().map(|v| v.ln()).sum();
+        assert!((sum.value() - want).abs() <= 1e-13 * want.abs());
+        let mut with_zero = LogSum::default();
+        with_zero.add(2.0);
+        with_zero.add(0.0);
+        assert_eq!(with_zero.value(), f64::NEG_INFINITY);
+        let mut negative = LogSum::default();
+        negative.add(-1.0);
+        assert!(negative.value().is_nan());
+        assert_eq!(LogSum::default().value(), 0.0);
     }
 
     #[test]
