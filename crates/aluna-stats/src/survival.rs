@@ -129,24 +129,26 @@ impl SurvivalData {
             EventCodes::Binary => "0 (censored) or 1 (event)",
             EventCodes::Causes => "0 (censored) or a cause 1, 2, …",
         };
-        let mut event = Vec::with_capacity(raw_event.len());
-        for (i, &v) in raw_event.iter().enumerate() {
-            // Whole numbers in range: `v as u32` saturates, so the round trip is exact only
-            // for 0, 1, 2, … (NaN and negatives fail it or the range check).
-            let ok = v >= 0.0
+        // Whole numbers in range: `v as u32` saturates, so the round trip is exact only for
+        // 0, 1, 2, … (NaN and negatives fail it or the range check).
+        let ok = |v: f64| {
+            v >= 0.0
                 && (v as u32) as f64 == v
                 && (codes == EventCodes::Causes || v <= 1.0)
-                && v < u32::MAX as f64;
-            if !ok {
+                && v < u32::MAX as f64
+        };
+        {
+            use rayon::prelude::*;
+            if let Some(i) = raw_event.par_iter().position_first(|&v| !ok(v)) {
                 return Err(Error::bad_value(
                     columns.event.clone(),
                     row_of(i),
                     expected,
-                    v,
+                    raw_event[i],
                 ));
             }
-            event.push(v as u32);
         }
+        let event: Vec<u32> = raw_event.iter().map(|&v| v as u32).collect();
         let entry = match &columns.entry {
             Some(c) => {
                 let e = table
@@ -329,6 +331,9 @@ impl SurvivalData {
 
     /// The rows of each stratum.
     pub fn rows_by_stratum(&self) -> Vec<Vec<usize>> {
+        if self.strata.is_none() {
+            return vec![(0..self.len()).collect()];
+        }
         let mut out = vec![Vec::new(); self.n_strata];
         for i in 0..self.len() {
             out[self.stratum(i)].push(i);
@@ -445,29 +450,57 @@ pub struct Curve {
     pub variance_sum: Vec<f64>,
 }
 
+/// Rows per block of [`tally_by_time`] (fixed, so sums do not depend on the thread count).
+const TALLY_BLOCK: usize = 1 << 16;
+
 /// Events and censorings summed per distinct time, in time order, when the times repeat a lot
-/// (whole days, weeks): one hashed pass, then a sort of the distinct times only. `None` when
-/// more than an eighth of the rows have times of their own (sorting the rows is then cheaper).
-/// Sums run in row order, so results do not depend on hashing.
+/// (whole days, weeks): hashed passes over fixed blocks of rows in parallel, merged in block
+/// order, then a sort of the distinct times only. `None` when more than an eighth of the rows
+/// have times of their own (sorting the rows is then cheaper). Sums run in row order within a
+/// block and in block order across blocks, so results depend neither on hashing nor on the
+/// number of threads.
 fn tally_by_time(data: &SurvivalData, rows: &[usize]) -> Option<Vec<(f64, f64, f64)>> {
+    use rayon::prelude::*;
+    type Slots = hashbrown::HashMap<u64, usize, foldhash::fast::FixedState>;
+    let slots = || Slots::with_hasher(foldhash::fast::FixedState::with_seed(7));
     let limit = rows.len() / 8 + 64;
-    let mut slots: hashbrown::HashMap<u64, usize, foldhash::fast::FixedState> =
-        hashbrown::HashMap::with_hasher(foldhash::fast::FixedState::with_seed(7));
+    let blocks: Vec<Option<Vec<(f64, f64, f64)>>> = rows
+        .par_chunks(TALLY_BLOCK)
+        .map(|block| {
+            let mut index = slots();
+            let mut tally: Vec<(f64, f64, f64)> = Vec::new();
+            for &i in block {
+                let t = data.time[i] + 0.0; // -0.0 and 0.0 are one time
+                let slot = *index.entry(t.to_bits()).or_insert_with(|| {
+                    tally.push((t, 0.0, 0.0));
+                    tally.len() - 1
+                });
+                if tally.len() > limit {
+                    return None;
+                }
+                let w = data.weight(i);
+                if data.event[i] > 0 {
+                    tally[slot].1 += w;
+                } else {
+                    tally[slot].2 += w;
+                }
+            }
+            Some(tally)
+        })
+        .collect();
+    let mut index = slots();
     let mut tally: Vec<(f64, f64, f64)> = Vec::new();
-    for &i in rows {
-        let t = data.time[i] + 0.0; // -0.0 and 0.0 are one time
-        let slot = *slots.entry(t.to_bits()).or_insert_with(|| {
-            tally.push((t, 0.0, 0.0));
-            tally.len() - 1
-        });
-        if tally.len() > limit {
-            return None;
-        }
-        let w = data.weight(i);
-        if data.event[i] > 0 {
-            tally[slot].1 += w;
-        } else {
-            tally[slot].2 += w;
+    for block in blocks {
+        for (t, d, c) in block? {
+            let slot = *index.entry(t.to_bits()).or_insert_with(|| {
+                tally.push((t, 0.0, 0.0));
+                tally.len() - 1
+            });
+            if tally.len() > limit {
+                return None;
+            }
+            tally[slot].1 += d;
+            tally[slot].2 += c;
         }
     }
     tally.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -480,7 +513,7 @@ fn risk_table(data: &SurvivalData, rows: &[usize]) -> Curve {
     if data.entry.is_none() {
         if let Some(tally) = tally_by_time(data, rows) {
             let mut curve = Curve::default();
-            let mut at_risk: f64 = rows.iter().map(|&i| data.weight(i)).sum();
+            let mut at_risk: f64 = tally.iter().map(|(_, d, c)| d + c).sum();
             for (t, d, c) in tally {
                 curve.time.push(t);
                 curve.at_risk.push(at_risk);
