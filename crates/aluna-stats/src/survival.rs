@@ -467,6 +467,9 @@ fn tally_by_time(data: &SurvivalData, rows: &[usize]) -> Option<Vec<(f64, f64, f
     let blocks: Vec<Option<Vec<(f64, f64, f64)>>> = rows
         .par_chunks(TALLY_BLOCK)
         .map(|block| {
+            if let Some(tally) = tally_whole_times(data, block) {
+                return Some(tally);
+            }
             let mut index = slots();
             let mut tally: Vec<(f64, f64, f64)> = Vec::new();
             for &i in block {
@@ -507,6 +510,42 @@ fn tally_by_time(data: &SurvivalData, rows: &[usize]) -> Option<Vec<(f64, f64, f
     Some(tally)
 }
 
+/// Largest whole-number time [`tally_whole_times`] indexes directly.
+const WHOLE_TIMES: usize = 1 << 16;
+
+/// [`tally_by_time`] for one block whose times are whole numbers below [`WHOLE_TIMES`] (days,
+/// weeks): sums indexed by the time itself, no hashing; `None` at the first other time. The
+/// sums run in row order, as in the hashed tally.
+fn tally_whole_times(data: &SurvivalData, block: &[usize]) -> Option<Vec<(f64, f64, f64)>> {
+    // Per time: events, censored, and whether a row had it (weights may all be zero).
+    let mut sums: Vec<(f64, f64, bool)> = Vec::new();
+    for &i in block {
+        let t = data.time[i];
+        let k = t as usize;
+        if k as f64 != t || k >= WHOLE_TIMES {
+            return None;
+        }
+        if k >= sums.len() {
+            sums.resize((k + 1).max(2 * sums.len()).min(WHOLE_TIMES), (0.0, 0.0, false));
+        }
+        let w = data.weight(i);
+        let slot = &mut sums[k];
+        slot.2 = true;
+        if data.event[i] > 0 {
+            slot.0 += w;
+        } else {
+            slot.1 += w;
+        }
+    }
+    Some(
+        sums.iter()
+            .enumerate()
+            .filter(|(_, s)| s.2)
+            .map(|(k, &(d, c, _))| (k as f64, d, c))
+            .collect(),
+    )
+}
+
 /// The risk-set table of one group: at each distinct time, weighted numbers at risk, events,
 /// censored and entering.
 fn risk_table(data: &SurvivalData, rows: &[usize]) -> Curve {
@@ -525,6 +564,11 @@ fn risk_table(data: &SurvivalData, rows: &[usize]) -> Curve {
             return curve;
         }
     }
+    risk_table_sorted(data, rows)
+}
+
+/// [`risk_table`] by sorting the rows (any times, entry times).
+fn risk_table_sorted(data: &SurvivalData, rows: &[usize]) -> Curve {
     let stops = argsort(&data.time, rows);
     let starts: Vec<usize> = match &data.entry {
         Some(entry) => argsort(entry, rows),
@@ -918,6 +962,40 @@ pub fn chi2_sf(x: f64, df: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tallies_equal_the_sorted_sweep() {
+        // Three blocks of TALLY_BLOCK rows and a part: whole days, then halves (hashed), then
+        // whole days again; weights with zeros; -0.0 beside 0.0.
+        let n = 3 * TALLY_BLOCK + 1234;
+        let time: Vec<f64> = (0..n)
+            .map(|i| match i / TALLY_BLOCK {
+                1 => (i % 97) as f64 / 2.0,
+                _ if i % 1000 == 0 => -0.0,
+                _ => (i % 89) as f64,
+            })
+            .collect();
+        let event: Vec<u32> = (0..n).map(|i| u32::from(i % 3 != 0)).collect();
+        let mut data = SurvivalData::new(time, event).unwrap();
+        data.weights = Some((0..n).map(|i| (i % 5) as f64 * 0.5).collect());
+        let rows: Vec<usize> = (0..n).collect();
+        let tally = tally_by_time(&data, &rows).unwrap();
+        let sorted = risk_table_sorted(&data, &rows);
+        assert_eq!(tally.len(), sorted.time.len());
+        for (k, (t, d, c)) in tally.iter().enumerate() {
+            assert_eq!(*t, sorted.time[k]);
+            assert!((d - sorted.events[k]).abs() < 1e-9, "{t}");
+            assert!((c - sorted.censored[k]).abs() < 1e-9, "{t}");
+        }
+        let fast = risk_table(&data, &rows);
+        for k in 0..fast.time.len() {
+            assert!((fast.at_risk[k] - sorted.at_risk[k]).abs() < 1e-6);
+        }
+        // The same bits with one thread and with two.
+        let one = aluna_core::parallel::install(Some(1), || tally_by_time(&data, &rows)).unwrap();
+        let two = aluna_core::parallel::install(Some(2), || tally_by_time(&data, &rows)).unwrap();
+        assert_eq!(one, two);
+    }
 
     #[test]
     fn event_codes_must_be_whole_and_known() {
