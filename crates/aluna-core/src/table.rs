@@ -557,7 +557,12 @@ impl<'a> Column<'a> {
             .par_iter()
             .position_first(|v| !v.is_finite() || *v < min)
         {
-            return Err(Error::bad_value(self.name.clone(), row, expected, values[row]));
+            return Err(Error::bad_value(
+                self.name.clone(),
+                row,
+                expected,
+                values[row],
+            ));
         }
         Ok(values)
     }

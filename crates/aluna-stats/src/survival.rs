@@ -526,7 +526,10 @@ fn tally_whole_times(data: &SurvivalData, block: &[usize]) -> Option<Vec<(f64, f
             return None;
         }
         if k >= sums.len() {
-            sums.resize((k + 1).max(2 * sums.len()).min(WHOLE_TIMES), (0.0, 0.0, false));
+            sums.resize(
+                (k + 1).max(2 * sums.len()).min(WHOLE_TIMES),
+                (0.0, 0.0, false),
+            );
         }
         let w = data.weight(i);
         let slot = &mut sums[k];
