@@ -188,7 +188,7 @@ def _as_term(spec: Any, df: pl.DataFrame) -> Term:
             raise ColumnError(
                 f"covariate `{spec}` not found; the table has: {', '.join(df.columns)}"
             )
-        dtype = df.schema[spec]
+        dtype = df.get_column(spec).dtype
         if dtype in (pl.String, pl.Categorical) or isinstance(dtype, pl.Enum):
             return Categorical(spec)
         if dtype.is_numeric() or dtype == pl.Boolean:
@@ -249,7 +249,7 @@ def _rcs_basis(x: np.ndarray, knots: Sequence[float]) -> list[np.ndarray]:
 
 def _encode(term: Term, df: pl.DataFrame) -> _Encoded:
     if isinstance(term, Numeric):
-        dtype = df.schema[term.column]
+        dtype = df.get_column(term.column).dtype
         if not (dtype.is_numeric() or dtype == pl.Boolean):
             raise ColumnError(
                 f"covariate `{term.column}`: expected numbers, found {dtype}; "
@@ -330,7 +330,7 @@ def _null_mask(df: pl.DataFrame, columns: Sequence[str]) -> pl.Series:
     exprs = []
     for c in columns:
         e = pl.col(c).is_null()
-        if df.schema[c].is_float():
+        if df.get_column(c).dtype.is_float():
             e = e | pl.col(c).is_nan()
         exprs.append(e)
     if not exprs:
@@ -339,11 +339,25 @@ def _null_mask(df: pl.DataFrame, columns: Sequence[str]) -> pl.Series:
 
 
 def _check_missing(df: pl.DataFrame, columns: Sequence[str], *, what: str) -> None:
-    for c in columns:
+    if not columns:
+        return
+    # One query for all columns (polars runs it in parallel); rows are looked up only when a
+    # column has a gap.
+    flags = df.select(
+        [
+            (
+                (pl.col(c).null_count() > 0) | pl.col(c).is_nan().any()
+                if df.get_column(c).dtype.is_float()
+                else pl.col(c).null_count() > 0
+            ).alias(c)
+            for c in columns
+        ]
+    ).row(0)
+    for c, flagged in zip(columns, flags, strict=True):
+        if not flagged:
+            continue
         col = df.get_column(c)
         has_nan = col.dtype.is_float() and bool(col.is_nan().any())
-        if col.null_count() == 0 and not has_nan:
-            continue
         bad = col.is_null()
         if has_nan:
             bad = bad | col.is_nan()
