@@ -55,12 +55,20 @@ pub fn require_cause(data: &SurvivalData, cause: u32) -> Result<()> {
 }
 
 /// The Aalen–Johansen estimate of the cumulative incidence of `cause` among `rows`:
-/// `F_k(t) = Σ_{t_j ≤ t} Ŝ(t_j−) d_kj / n_j` with `Ŝ` the all-cause Kaplan–Meier estimate, and
-/// Gray's (1988) delta-method variance as R `cmprsk::cuminc` computes it (updated at the
-/// cause's event times, carried between them). Unweighted, no delayed entry.
+/// `F_k(t) = Σ_{t_j ≤ t} Ŝ(t_j−) d_kj / n_j` with `Ŝ` the all-cause Kaplan–Meier estimate,
+/// `n_j` the (weighted) rows with `entry < t_j ≤ duration` and `d_kj` their (weighted) events
+/// of the cause at `t_j`.
+///
+/// The variance: without entry times or weights, Gray's (1988) delta-method estimator as R
+/// `cmprsk::cuminc` computes it (updated at the cause's event times, carried between them).
+/// With entry times or weights (which `cuminc` does not take), the infinitesimal jackknife
+/// `Σ_i (w_i ∂F̂_k(t)/∂w_i)²` of R `survival::survfit` for multi-state data (each row its own
+/// subject), computed in one sweep with running moments of the rows at risk and of the rows
+/// that left, `O(n log n)`.
 ///
 /// References: Kalbfleisch & Prentice (1980); Gray, R. J. (1988),
-/// <https://doi.org/10.1214/aos/1176350951>.
+/// <https://doi.org/10.1214/aos/1176350951>; Aalen, O. O. & Johansen, S. (1978),
+/// <https://www.jstor.org/stable/4615704>.
 ///
 /// # Example
 /// ```
@@ -69,16 +77,17 @@ pub fn require_cause(data: &SurvivalData, cause: u32) -> Result<()> {
 /// let data = SurvivalData::new(vec![1.0, 2.0, 3.0, 4.0], vec![1, 2, 0, 1]).unwrap();
 /// let f = cumulative_incidence(&data, &[0, 1, 2, 3], 1).unwrap();
 /// assert_eq!(f.estimate, vec![0.25, 0.25, 0.25, 0.75]);
+/// // Case weights: the row failing from cause 2 counts twice.
+/// let mut weighted = data.clone();
+/// weighted.weights = Some(vec![1.0, 2.0, 1.0, 1.0]);
+/// let f = cumulative_incidence(&weighted, &[0, 1, 2, 3], 1).unwrap();
+/// assert!((f.estimate[3] - 0.6).abs() < 1e-15);
 /// ```
 pub fn cumulative_incidence(data: &SurvivalData, rows: &[usize], cause: u32) -> Result<Incidence> {
     require_cause(data, cause)?;
-    ensure!(
-        data.entry.is_none() && data.weights.is_none(),
-        Error::argument(
-            "entry",
-            "cumulative incidence here takes neither entry times nor weights"
-        )
-    );
+    if data.entry.is_some() || data.weights.is_some() {
+        return Ok(aalen_johansen_ij(data, rows, cause));
+    }
     let order = argsort(&data.time, rows);
     let mut out = Incidence::default();
     let mut at_risk = rows.len() as f64;
@@ -142,6 +151,164 @@ pub fn cumulative_incidence(data: &SurvivalData, rows: &[usize], cause: u32) -> 
         at_risk -= d + c;
     }
     Ok(out)
+}
+
+/// Second moments of the weighted influences `z_i = w_i (∂Ŝ/∂w_i, ∂F̂_k/∂w_i)` of a set of
+/// rows: `q = Σ z zᵀ` (symmetric: `[SS, SF, FF]`), and for rows at risk `m = Σ w_i z_i` and
+/// `w2 = Σ w_i²`.
+#[derive(Debug, Clone, Copy, Default)]
+struct Moments {
+    q: [f64; 3],
+    m: [f64; 2],
+    w2: f64,
+}
+
+impl Moments {
+    /// Add (`sign` = 1) or remove (`sign` = −1) a row of weight `w` and influence `x`.
+    fn add(&mut self, w: f64, x: [f64; 2], sign: f64) {
+        let w2 = sign * w * w;
+        self.q[0] += w2 * x[0] * x[0];
+        self.q[1] += w2 * x[0] * x[1];
+        self.q[2] += w2 * x[1] * x[1];
+        self.m[0] += w2 * x[0];
+        self.m[1] += w2 * x[1];
+        self.w2 += w2;
+    }
+
+    /// Every row's influence goes `x → M x + c` with `M = [[a, 0], [b, 1]]`.
+    fn step(&mut self, a: f64, b: f64, c: [f64; 2]) {
+        let [ss, sf, ff] = self.q;
+        // M q Mᵀ
+        let (mut nss, mut nsf, mut nff) = (
+            a * a * ss,
+            a * (b * ss + sf),
+            b * b * ss + 2.0 * b * sf + ff,
+        );
+        let mm = [a * self.m[0], b * self.m[0] + self.m[1]];
+        // + (M m) cᵀ + c (M m)ᵀ + w2 c cᵀ
+        nss += 2.0 * mm[0] * c[0] + self.w2 * c[0] * c[0];
+        nsf += mm[0] * c[1] + c[0] * mm[1] + self.w2 * c[0] * c[1];
+        nff += 2.0 * mm[1] * c[1] + self.w2 * c[1] * c[1];
+        self.q = [nss, nsf, nff];
+        self.m = [mm[0] + self.w2 * c[0], mm[1] + self.w2 * c[1]];
+    }
+}
+
+/// The Aalen–Johansen cumulative incidence of `cause` with entry times and weights, and its
+/// infinitesimal-jackknife variance `Σ_i (w_i ∂F̂_k(t)/∂w_i)²` (R `survfit` for multi-state
+/// data, each row its own subject).
+///
+/// At an event time the all-cause hazard `λ = d/n` and the cause's `λ_k = d_k/n` move a row's
+/// derivatives `x = (∂Ŝ, ∂F̂_k)` by `x → M x + c + e`, `M = [[1 − λ, 0], [λ_k, 1]]`, with the
+/// common term `c = Ŝ₋ (λ/n, −λ_k/n)` for every row at risk and `e = Ŝ₋ (−1/n, 1/n)` parts
+/// for the rows failing then. A row at risk since `e_i` with no event yet has
+/// `x_i(t) = U(t) − Φ(t, e_i) U(e_i)`, `U` the path of a row at risk since time 0 and
+/// `Φ(t, e) = [[Ŝ(t)/Ŝ(e), 0], [(F̂(t) − F̂(e))/Ŝ(e), 1]]` the product of the `M`s, so only
+/// the rows leaving at `t` are computed one by one; the others enter through running moments.
+/// A row entering where `Ŝ = 0` has influence 0 throughout.
+fn aalen_johansen_ij(data: &SurvivalData, rows: &[usize], cause: u32) -> Incidence {
+    let stops = argsort(&data.time, rows);
+    let starts: Vec<usize> = match &data.entry {
+        Some(entry) => argsort(entry, rows),
+        None => Vec::new(),
+    };
+    // The state at each row's entry: (Ŝ, F̂, U_S, U_F); rows entering where Ŝ = 0 keep None.
+    let mut entered: Vec<Option<[f64; 4]>> = vec![None; data.len()];
+    let mut out = Incidence::default();
+    let (mut risk, mut left) = (Moments::default(), Moments::default());
+    let (mut s, mut f, mut u) = (1.0f64, 0.0f64, [0.0f64; 2]);
+    let mut at_risk = 0.0f64;
+    if data.entry.is_none() {
+        for &i in rows {
+            let w = data.weight(i);
+            at_risk += w;
+            entered[i] = Some([1.0, 0.0, 0.0, 0.0]);
+            risk.add(w, [0.0, 0.0], 1.0);
+        }
+    }
+    let (mut ip, mut is) = (0, 0);
+    let mut leaving: Vec<usize> = Vec::new();
+    while ip < stops.len() {
+        let t = data.time[stops[ip]];
+        while is < starts.len() && data.start(starts[is]) < t {
+            let i = starts[is];
+            let w = data.weight(i);
+            at_risk += w;
+            if s > 0.0 {
+                entered[i] = Some([s, f, u[0], u[1]]);
+                risk.add(w, [0.0, 0.0], 1.0);
+            }
+            is += 1;
+        }
+        let (mut d1, mut d2, mut c) = (0.0f64, 0.0f64, 0.0f64);
+        leaving.clear();
+        while ip < stops.len() && data.time[stops[ip]] == t {
+            let i = stops[ip];
+            let w = data.weight(i);
+            match data.event[i] {
+                0 => c += w,
+                e if e == cause => d1 += w,
+                _ => d2 += w,
+            }
+            leaving.push(i);
+            ip += 1;
+        }
+        let n = at_risk;
+        // The influence of a row at risk, before this time's step.
+        let current = |state: &[f64; 4]| {
+            let [se, fe, us, uf] = *state;
+            [u[0] - s / se * us, u[1] - (f - fe) / se * us - uf]
+        };
+        let d = d1 + d2;
+        if d > 0.0 && n > 0.0 {
+            let (lambda, lambda_k) = (d / n, d1 / n);
+            let (a, b) = (1.0 - lambda, lambda_k);
+            let common = [s * lambda / n, -s * lambda_k / n];
+            let mut moved = Vec::with_capacity(leaving.len());
+            for &i in &leaving {
+                if let Some(state) = &entered[i] {
+                    let x = current(state);
+                    risk.add(data.weight(i), x, -1.0);
+                    moved.push((i, x));
+                }
+            }
+            risk.step(a, b, common);
+            left.step(a, b, [0.0, 0.0]);
+            for (i, x) in moved {
+                let mut y = [a * x[0] + common[0], b * x[0] + x[1] + common[1]];
+                let e = data.event[i];
+                if e > 0 {
+                    y[0] -= s / n;
+                    if e == cause {
+                        y[1] += s / n;
+                    }
+                }
+                left.add(data.weight(i), y, 1.0);
+            }
+            u = [a * u[0] + common[0], b * u[0] + u[1] + common[1]];
+            f += s * lambda_k;
+            s *= a;
+        } else {
+            for &i in &leaving {
+                if let Some(state) = &entered[i] {
+                    let x = current(state);
+                    risk.add(data.weight(i), x, -1.0);
+                    left.add(data.weight(i), x, 1.0);
+                }
+            }
+        }
+        for &i in &leaving {
+            at_risk -= data.weight(i);
+        }
+        out.time.push(t);
+        out.at_risk.push(n);
+        out.events.push(d1);
+        out.other_events.push(d2);
+        out.censored.push(c);
+        out.estimate.push(f);
+        out.variance.push((risk.q[2] + left.q[2]).max(0.0));
+    }
+    out
 }
 
 /// Gray's test that the cumulative incidence of `cause` is the same in every group
@@ -920,6 +1087,55 @@ pub fn fine_gray_robust_covariance(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The jackknife variance is `Σ (w_i ∂F/∂w_i)²`: check it against central differences of
+    /// the estimate in each weight (delayed entry, ties, weights, both causes).
+    #[test]
+    fn jackknife_variance_is_the_sum_of_squared_weight_derivatives() {
+        let (_, base) = small();
+        let n = base.len();
+        let mut data = base.clone();
+        data.entry = Some((0..n).map(|i| (i % 4) as f64 * 0.5).collect());
+        data.weights = Some((0..n).map(|i| 0.5 + (i % 3) as f64 * 0.5).collect());
+        let rows: Vec<usize> = (0..n).collect();
+        for cause in [1, 2] {
+            let fit = cumulative_incidence(&data, &rows, cause).unwrap();
+            let mut var = vec![0.0f64; fit.time.len()];
+            let h = 1e-6;
+            for i in 0..n {
+                let shifted = |delta: f64| {
+                    let mut d = data.clone();
+                    d.weights.as_mut().unwrap()[i] += delta;
+                    cumulative_incidence(&d, &rows, cause).unwrap().estimate
+                };
+                let (up, down) = (shifted(h), shifted(-h));
+                let w = data.weight(i);
+                for k in 0..var.len() {
+                    let derivative = (up[k] - down[k]) / (2.0 * h);
+                    var[k] += (w * derivative).powi(2);
+                }
+            }
+            for (ours, numeric) in fit.variance.iter().zip(&var) {
+                assert!((ours - numeric).abs() < 1e-8, "{ours} vs {numeric}");
+            }
+            assert!(var.iter().any(|&v| v > 1e-3));
+        }
+    }
+
+    /// Weights of one and entry times before every duration leave the estimate as cmprsk's.
+    #[test]
+    fn unit_weights_leave_the_estimate_unchanged() {
+        let (_, base) = small();
+        let rows: Vec<usize> = (0..base.len()).collect();
+        let mut data = base.clone();
+        data.weights = Some(vec![1.0; base.len()]);
+        let plain = cumulative_incidence(&base, &rows, 1).unwrap();
+        let weighted = cumulative_incidence(&data, &rows, 1).unwrap();
+        for (a, b) in plain.estimate.iter().zip(&weighted.estimate) {
+            assert!((a - b).abs() < 1e-14);
+        }
+        assert_eq!(plain.at_risk, weighted.at_risk);
+    }
 
     /// 30 rows with tied times, censoring tied with events of both causes. Reference values
     /// from R 4.2.2, cmprsk 2.2.11: `set.seed(7); n <- 30; t <- sample(1:12, n, TRUE);
