@@ -420,6 +420,7 @@ def cumulative_incidence_table(
     strata: str | None = None,
     entry: str | None = None,
     weights: str | None = None,
+    id: str | None = None,
 ) -> tuple[Any, list[str], list[tuple[int, float, int, float]]]: ...
 def fine_gray_fit(
     frame: Any,

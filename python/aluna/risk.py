@@ -1413,12 +1413,12 @@ class CumulativeIncidence:
         ``ci_high``: one row per distinct time, per group and cause.
     tests
         Gray's test per cause (``cause``, ``statistic``, ``df``, ``p_value``) when grouped
-        without ``entry`` or ``weights``, else None.
+        without ``entry``, ``weights`` or ``id``, else None.
     group, level, rows_used, rows_dropped
         As for :class:`SurvivalCurve`.
     variance
         ``"gray"`` (Gray's delta method, as ``cmprsk::cuminc``) or ``"jackknife"`` (the
-        infinitesimal jackknife of R ``survfit``, used with ``entry`` or ``weights``).
+        infinitesimal jackknife of R ``survfit``, used with ``entry``, ``weights`` or ``id``).
     """
 
     table: pl.DataFrame
@@ -1490,7 +1490,7 @@ class CumulativeIncidence:
         if self.tests is not None:
             out += "<p>Gray's test</p>" + _results.table_html(self.tests)
         elif self.group is not None:
-            out += "<p>Gray's test: not defined with entry times or weights</p>"
+            out += "<p>Gray's test: not defined with entry times, weights or id</p>"
         return out + _results.table_html(self.table)
 
     def __repr__(self) -> str:
@@ -1509,6 +1509,7 @@ def cumulative_incidence(
     strata: str | None = None,
     entry: str | None = None,
     weights: str | None = None,
+    id: str | None = None,
     level: float = 0.95,
     rho: float = 0.0,
     missing: _design.Missing = "error",
@@ -1522,27 +1523,33 @@ def cumulative_incidence(
     (weighted) number at risk (``entry < t_j <= duration``) and :math:`d_{kj}` the (weighted)
     events of cause *k* at :math:`t_j`.
 
-    Without ``entry`` and ``weights``, variances are Gray's delta-method estimator, as R
-    ``cmprsk::cuminc``. With ``entry`` (delayed entry, ``(entry, duration]`` rows) or
-    ``weights`` (non-negative case weights), which ``cuminc`` does not take, the estimate is
-    R ``survival::survfit(Surv(entry, duration, factor(event)) ~ group, weights=, id=)``'s
-    Aalen–Johansen estimate and the variance its infinitesimal jackknife,
-    :math:`\sum_i (w_i\,\partial\hat F_k(t)/\partial w_i)^2`, each row counted as its own
-    person (so rows must belong to different people). Intervals are on the log(-log) scale,
+    Without ``entry``, ``weights`` and ``id`` (one unweighted row per person), variances are
+    Gray's delta-method estimator, as R ``cmprsk::cuminc``. With ``entry`` (delayed entry, or
+    ``(entry, duration]`` rows), ``weights`` (non-negative case weights) or ``id`` (the
+    person of each row; a person's rows must not overlap in time but may leave gaps, such as
+    spells in custody, which R ``survfit`` refuses), which ``cuminc`` does not take,
+    the estimate is the Aalen–Johansen estimate of R
+    ``survival::survfit(Surv(entry, duration, factor(event)) ~ group, weights=, id=)`` and
+    the variance its infinitesimal jackknife,
+    :math:`\sum_i (\sum_{r\in i} w_r\,\partial\hat F_k(t)/\partial w_r)^2` over people
+    *i* (each row its own person without ``id``). Each row counts with its own weight; R
+    merges a person's contiguous censored rows and keeps the later row's weight, so the two
+    agree when weights are constant within a person. Intervals are on the log(-log) scale,
     :math:`F^{\exp(\pm z\,\mathrm{se}/(F\log F))}`, in both cases.
 
     With ``group``, Gray's (1988) test compares each cause's incidence between groups (weight
     :math:`(1-F(t-))^\rho`); with ``strata`` the test compares groups within each stratum and
     sums the scores and their variances over strata, as R ``cmprsk::cuminc(strata=)`` (the
-    curves do not depend on ``strata``). Gray's test is defined for unweighted data without
-    delayed entry: with ``entry`` or ``weights`` the curves are still estimated per group but
+    curves do not depend on ``strata``). Gray's test is defined for one unweighted row per
+    person: with ``entry``, ``weights`` or ``id`` the curves are still estimated per group but
     ``tests`` is None, and ``strata`` (which only stratifies the test) is refused.
 
     Parameters
     ----------
     df
-        The data, one row per person.
-    duration, event, entry, weights
+        The data: one row per person, or with ``id`` one row per ``(entry, duration]``
+        interval.
+    duration, event, entry, weights, id
         The survival vocabulary (see :mod:`aluna.risk`); ``event`` codes the cause.
     group
         Column whose levels get one set of curves each (and Gray's test).
@@ -1600,13 +1607,14 @@ def cumulative_incidence(
         entry=entry,
         weights=weights,
         strata=group,
+        id=id,
         cluster=strata,
     )
-    if strata is not None and (entry is not None or weights is not None):
-        given = "entry" if entry is not None else "weights"
+    given = [k for k, v in (("entry", entry), ("weights", weights), ("id", id)) if v is not None]
+    if strata is not None and given:
         raise ArgumentError(
-            f"strata: only stratifies Gray's test, which is not defined with {given}= "
-            "(cmprsk::cuminc's test is unweighted, without delayed entry); drop strata="
+            f"strata: only stratifies Gray's test, which is not defined with {given[0]}= "
+            "(cmprsk::cuminc's test takes one unweighted row per person); drop strata="
         )
     z = _results.z_value(level)
     design, model = model_frame(df, args, (), missing=missing, what="cumulative_incidence")
@@ -1620,6 +1628,7 @@ def cumulative_incidence(
         strata=strata,
         entry=entry,
         weights=weights,
+        id=id,
     )
     frame = to_polars(table)
     f = pl.col("cumulative_incidence")
@@ -1636,7 +1645,7 @@ def cumulative_incidence(
         frame = frame.drop("group")
         test_frame = None
     else:
-        jackknife = entry is not None or weights is not None
+        jackknife = bool(given)
         dtype = model.schema[group]
         values = pl.Series(group, labels)
         if dtype != pl.Categorical and not isinstance(dtype, pl.Enum):
@@ -1669,7 +1678,7 @@ def cumulative_incidence(
         level,
         design.rows_used,
         design.rows_dropped,
-        variance="gray" if entry is None and weights is None else "jackknife",
+        variance="jackknife" if given else "gray",
     )
 
 

@@ -71,7 +71,7 @@ def test_delayed_entry_matches_survfit(mgus):
     assert check(ci, "mgus_entry", "male", int) > 1000
     assert ci.tests is None
     assert ci.variance == "jackknife"
-    assert "not defined with entry times or weights" in ci._repr_html_()
+    assert "not defined with entry times, weights or id" in ci._repr_html_()
 
 
 def test_weights_match_survfit(mgus):
@@ -172,3 +172,65 @@ def test_bad_entry_and_weights(mgus):
     zero = mgus.with_columns(w=pl.lit(0.0))
     with pytest.raises(NotDefinedError, match=r"no events"):
         cumulative_incidence(zero, duration="etime", event="event", weights="w")
+
+
+def test_rows_of_one_person_are_summed_by_id():
+    """mgus2 split into (tstart, etime] intervals with id gives survfit's curves and errors,
+    which are those of the unsplit data; without id the errors would treat each interval as
+    a person of its own."""
+    split = pl.DataFrame(REF["mgus_split"])
+    kwargs = {"duration": "etime", "event": "event", "entry": "tstart", "weights": "w"}
+    ci = cumulative_incidence(split, **kwargs, id="row", group="male")
+    assert check(ci, "mgus_split", "male", int) > 800
+    assert check(ci, "mgus_weights", "male", int) > 800
+    rows_apart = cumulative_incidence(split, **kwargs, group="male")
+    gap = (rows_apart.table["std_error"] - ci.table["std_error"]).abs().max()
+    assert gap > 1e-4
+    assert ci.tests is None
+
+
+def test_people_with_several_intervals_match_survfit():
+    people = pl.DataFrame(REF["people"])
+    ci = cumulative_incidence(
+        people,
+        duration="stop",
+        event="event",
+        entry="entry",
+        weights="w",
+        id="person",
+        group="arm",
+    )
+    assert check(ci, "people", "arm") > 80
+
+
+def test_survival_reaching_zero_then_entries_match_survfit():
+    ci = cumulative_incidence(
+        pl.DataFrame({k: np.asarray(v, dtype=float) for k, v in REF["zero"].items()}),
+        duration="stop",
+        event="event",
+        entry="entry",
+        weights="w",
+    )
+    assert check(ci, "zero", None) == 8
+    # Everyone at risk failed at t = 1: F_1 = 1/3 for good, se = sqrt(8/81) by hand.
+    assert_allclose(ci.incidence_at([5.0]).filter(cause=1)["std_error"], [np.sqrt(8) / 9])
+
+
+def test_overlapping_rows_of_one_person():
+    df = pl.DataFrame(
+        {
+            "start": [0.0, 3.0, 0.0],
+            "stop": [5.0, 8.0, 4.0],
+            "event": [0, 1, 2],
+            "person": [1, 1, 2],
+        }
+    )
+    with pytest.raises(
+        ArgumentError,
+        match=r"argument `id`: the rows of one person overlap in time \(a row entering at 3",
+    ):
+        cumulative_incidence(df, duration="stop", event="event", entry="start", id="person")
+    with pytest.raises(ArgumentError, match=r"strata: only stratifies Gray's test.*id="):
+        cumulative_incidence(
+            df, duration="stop", event="event", id="person", group="person", strata="person"
+        )

@@ -86,7 +86,7 @@ pub fn require_cause(data: &SurvivalData, cause: u32) -> Result<()> {
 pub fn cumulative_incidence(data: &SurvivalData, rows: &[usize], cause: u32) -> Result<Incidence> {
     require_cause(data, cause)?;
     if data.entry.is_some() || data.weights.is_some() {
-        return Ok(aalen_johansen_ij(data, rows, cause));
+        return aalen_johansen_ij(data, rows, cause);
     }
     let order = argsort(&data.time, rows);
     let mut out = Incidence::default();
@@ -153,9 +153,9 @@ pub fn cumulative_incidence(data: &SurvivalData, rows: &[usize], cause: u32) -> 
     Ok(out)
 }
 
-/// Second moments of the weighted influences `z_i = w_i (∂Ŝ/∂w_i, ∂F̂_k/∂w_i)` of a set of
-/// rows: `q = Σ z zᵀ` (symmetric: `[SS, SF, FF]`), and for rows at risk `m = Σ w_i z_i` and
-/// `w2 = Σ w_i²`.
+/// Second moments of the weighted influences `z = Σ_rows w_r (∂Ŝ/∂w_r, ∂F̂_k/∂w_r)` of a set
+/// of people: `q = Σ z zᵀ` (symmetric: `[SS, SF, FF]`), and for people at risk
+/// `m = Σ w z` and `w2 = Σ w²` with `w` the weight of the row at risk.
 #[derive(Debug, Clone, Copy, Default)]
 struct Moments {
     q: [f64; 3],
@@ -164,18 +164,18 @@ struct Moments {
 }
 
 impl Moments {
-    /// Add (`sign` = 1) or remove (`sign` = −1) a row of weight `w` and influence `x`.
-    fn add(&mut self, w: f64, x: [f64; 2], sign: f64) {
-        let w2 = sign * w * w;
-        self.q[0] += w2 * x[0] * x[0];
-        self.q[1] += w2 * x[0] * x[1];
-        self.q[2] += w2 * x[1] * x[1];
-        self.m[0] += w2 * x[0];
-        self.m[1] += w2 * x[1];
-        self.w2 += w2;
+    /// Add (`sign` = 1) or remove (`sign` = −1) a person with influence `z` whose row at risk
+    /// has weight `w` (0 for people not at risk).
+    fn add(&mut self, w: f64, z: [f64; 2], sign: f64) {
+        self.q[0] += sign * z[0] * z[0];
+        self.q[1] += sign * z[0] * z[1];
+        self.q[2] += sign * z[1] * z[1];
+        self.m[0] += sign * w * z[0];
+        self.m[1] += sign * w * z[1];
+        self.w2 += sign * w * w;
     }
 
-    /// Every row's influence goes `x → M x + c` with `M = [[a, 0], [b, 1]]`.
+    /// Every person's influence goes `z → M z + w c` with `M = [[a, 0], [b, 1]]`.
     fn step(&mut self, a: f64, b: f64, c: [f64; 2]) {
         let [ss, sf, ff] = self.q;
         // M q Mᵀ
@@ -194,50 +194,135 @@ impl Moments {
     }
 }
 
-/// The Aalen–Johansen cumulative incidence of `cause` with entry times and weights, and its
-/// infinitesimal-jackknife variance `Σ_i (w_i ∂F̂_k(t)/∂w_i)²` (R `survfit` for multi-state
-/// data, each row its own subject).
+/// Where the sweep stands, for carrying a person's influence forward: the product
+/// `Ŝ_e` of `(1 − λ)` and the sum `F̂_e` of `Ŝ_e− λ_k` since the start of the current epoch
+/// (a new epoch starts each time `Ŝ` reaches 0), and `U`, the influence of a row of weight 1
+/// at risk since time 0.
+#[derive(Debug, Clone, Copy)]
+struct Mark {
+    epoch: usize,
+    s: f64,
+    f: f64,
+    u: [f64; 2],
+}
+
+/// One person in the sweep: their influence `z0` at `mark`, and the weight of their row at
+/// risk (None: not at risk).
+#[derive(Debug, Clone, Copy)]
+struct Person {
+    mark: Mark,
+    z0: [f64; 2],
+    at_risk: Option<f64>,
+}
+
+/// The Aalen–Johansen cumulative incidence of `cause` with entry times, weights and people
+/// (`data.subjects`; each row its own person without), and its infinitesimal-jackknife
+/// variance `Σ_people (Σ_their rows w_r ∂F̂_k(t)/∂w_r)²` (R `survfit` for multi-state data
+/// with `id`).
 ///
 /// At an event time the all-cause hazard `λ = d/n` and the cause's `λ_k = d_k/n` move a row's
 /// derivatives `x = (∂Ŝ, ∂F̂_k)` by `x → M x + c + e`, `M = [[1 − λ, 0], [λ_k, 1]]`, with the
 /// common term `c = Ŝ₋ (λ/n, −λ_k/n)` for every row at risk and `e = Ŝ₋ (−1/n, 1/n)` parts
-/// for the rows failing then. A row at risk since `e_i` with no event yet has
-/// `x_i(t) = U(t) − Φ(t, e_i) U(e_i)`, `U` the path of a row at risk since time 0 and
-/// `Φ(t, e) = [[Ŝ(t)/Ŝ(e), 0], [(F̂(t) − F̂(e))/Ŝ(e), 1]]` the product of the `M`s, so only
-/// the rows leaving at `t` are computed one by one; the others enter through running moments.
-/// A row entering where `Ŝ = 0` has influence 0 throughout.
-fn aalen_johansen_ij(data: &SurvivalData, rows: &[usize], cause: u32) -> Incidence {
+/// for the rows failing then. A person's influence is carried by
+/// `Φ(t, t₀) = [[Ŝ_e(t)/Ŝ_e(t₀), 0], [(F̂_e(t) − F̂_e(t₀))/Ŝ_e(t₀), 1]]`, the product of the
+/// `M`s (within an epoch; across one, `Φ_SS = 0` and `F̂_e` stops at the epoch's end), so
+/// at risk from `t₀` with influence `z₀` and a row of weight `w` it is
+/// `Φ(t, t₀) z₀ + w (U(t) − Φ(t, t₀) U(t₀))`, and after leaving `Φ(t, t₀) z₀`. Only people
+/// entering or leaving at `t` are computed one by one; the others enter the variance
+/// through running moments. Sequential, `O(n log n)`.
+fn aalen_johansen_ij(data: &SurvivalData, rows: &[usize], cause: u32) -> Result<Incidence> {
     let stops = argsort(&data.time, rows);
     let starts: Vec<usize> = match &data.entry {
         Some(entry) => argsort(entry, rows),
         None => Vec::new(),
     };
-    // The state at each row's entry: (Ŝ, F̂, U_S, U_F); rows entering where Ŝ = 0 keep None.
-    let mut entered: Vec<Option<[f64; 4]>> = vec![None; data.len()];
+    let person_of = |i: usize| data.subjects.as_ref().map_or(i, |s| s[i] as usize);
+    let people = rows.iter().map(|&i| person_of(i) + 1).max().unwrap_or(0);
+    let mut person: Vec<Option<Person>> = vec![None; people];
+    let mut epoch_end: Vec<f64> = Vec::new();
+    let mut now = Mark {
+        epoch: 0,
+        s: 1.0,
+        f: 0.0,
+        u: [0.0; 2],
+    };
+    // Φ(now, from) z.
+    let carry = |now: &Mark, epoch_end: &[f64], from: &Mark, z: [f64; 2]| {
+        let (a, b) = if from.epoch == now.epoch {
+            (now.s / from.s, (now.f - from.f) / from.s)
+        } else {
+            (0.0, (epoch_end[from.epoch] - from.f) / from.s)
+        };
+        [a * z[0], b * z[0] + z[1]]
+    };
+    // A person's influence now.
+    let value = |now: &Mark, epoch_end: &[f64], p: &Person| {
+        let z = carry(now, epoch_end, &p.mark, p.z0);
+        match p.at_risk {
+            Some(w) => {
+                let back = carry(now, epoch_end, &p.mark, p.mark.u);
+                [
+                    z[0] + w * (now.u[0] - back[0]),
+                    z[1] + w * (now.u[1] - back[1]),
+                ]
+            }
+            None => z,
+        }
+    };
     let mut out = Incidence::default();
     let (mut risk, mut left) = (Moments::default(), Moments::default());
-    let (mut s, mut f, mut u) = (1.0f64, 0.0f64, [0.0f64; 2]);
-    let mut at_risk = 0.0f64;
+    // The estimates Ŝ and F̂ (`now` holds their epoch-relative versions).
+    let (mut surv, mut f, mut at_risk) = (1.0f64, 0.0f64, 0.0f64);
+    let enter = |i: usize,
+                 now: &Mark,
+                 epoch_end: &[f64],
+                 person: &mut [Option<Person>],
+                 risk: &mut Moments,
+                 left: &mut Moments|
+     -> Result<()> {
+        let w = data.weight(i);
+        let slot = &mut person[person_of(i)];
+        let z = match slot {
+            Some(p) if p.at_risk.is_some() => {
+                return Err(Error::argument(
+                    "id",
+                    format!(
+                        "the rows of one person overlap in time (a row entering at {} while \
+                         another is at risk); give each person non-overlapping \
+                         (entry, duration] rows",
+                        data.start(i)
+                    ),
+                ));
+            }
+            Some(p) => {
+                let z = value(now, epoch_end, p);
+                left.add(0.0, z, -1.0);
+                z
+            }
+            None => [0.0; 2],
+        };
+        risk.add(w, z, 1.0);
+        *slot = Some(Person {
+            mark: *now,
+            z0: z,
+            at_risk: Some(w),
+        });
+        Ok(())
+    };
     if data.entry.is_none() {
         for &i in rows {
-            let w = data.weight(i);
-            at_risk += w;
-            entered[i] = Some([1.0, 0.0, 0.0, 0.0]);
-            risk.add(w, [0.0, 0.0], 1.0);
+            at_risk += data.weight(i);
+            enter(i, &now, &epoch_end, &mut person, &mut risk, &mut left)?;
         }
     }
     let (mut ip, mut is) = (0, 0);
-    let mut leaving: Vec<usize> = Vec::new();
+    let mut leaving: Vec<(usize, [f64; 2])> = Vec::new();
     while ip < stops.len() {
         let t = data.time[stops[ip]];
         while is < starts.len() && data.start(starts[is]) < t {
             let i = starts[is];
-            let w = data.weight(i);
-            at_risk += w;
-            if s > 0.0 {
-                entered[i] = Some([s, f, u[0], u[1]]);
-                risk.add(w, [0.0, 0.0], 1.0);
-            }
+            at_risk += data.weight(i);
+            enter(i, &now, &epoch_end, &mut person, &mut risk, &mut left)?;
             is += 1;
         }
         let (mut d1, mut d2, mut c) = (0.0f64, 0.0f64, 0.0f64);
@@ -250,55 +335,59 @@ fn aalen_johansen_ij(data: &SurvivalData, rows: &[usize], cause: u32) -> Inciden
                 e if e == cause => d1 += w,
                 _ => d2 += w,
             }
-            leaving.push(i);
+            // Take the person out of the running moments at their value before this step.
+            if let Some(p) = &person[person_of(i)] {
+                let z = value(&now, &epoch_end, p);
+                risk.add(w, z, -1.0);
+                leaving.push((i, z));
+            }
             ip += 1;
         }
         let n = at_risk;
-        // The influence of a row at risk, before this time's step.
-        let current = |state: &[f64; 4]| {
-            let [se, fe, us, uf] = *state;
-            [u[0] - s / se * us, u[1] - (f - fe) / se * us - uf]
-        };
         let d = d1 + d2;
+        let s = surv;
         if d > 0.0 && n > 0.0 {
             let (lambda, lambda_k) = (d / n, d1 / n);
             let (a, b) = (1.0 - lambda, lambda_k);
             let common = [s * lambda / n, -s * lambda_k / n];
-            let mut moved = Vec::with_capacity(leaving.len());
-            for &i in &leaving {
-                if let Some(state) = &entered[i] {
-                    let x = current(state);
-                    risk.add(data.weight(i), x, -1.0);
-                    moved.push((i, x));
-                }
-            }
             risk.step(a, b, common);
             left.step(a, b, [0.0, 0.0]);
-            for (i, x) in moved {
-                let mut y = [a * x[0] + common[0], b * x[0] + x[1] + common[1]];
-                let e = data.event[i];
+            for (i, z) in &mut leaving {
+                let w = data.weight(*i);
+                let mut y = [a * z[0] + w * common[0], b * z[0] + z[1] + w * common[1]];
+                let e = data.event[*i];
                 if e > 0 {
-                    y[0] -= s / n;
+                    y[0] -= w * s / n;
                     if e == cause {
-                        y[1] += s / n;
+                        y[1] += w * s / n;
                     }
                 }
-                left.add(data.weight(i), y, 1.0);
+                *z = y;
             }
-            u = [a * u[0] + common[0], b * u[0] + u[1] + common[1]];
+            now.u = [
+                a * now.u[0] + common[0],
+                b * now.u[0] + now.u[1] + common[1],
+            ];
             f += s * lambda_k;
-            s *= a;
-        } else {
-            for &i in &leaving {
-                if let Some(state) = &entered[i] {
-                    let x = current(state);
-                    risk.add(data.weight(i), x, -1.0);
-                    left.add(data.weight(i), x, 1.0);
-                }
+            surv *= a;
+            now.f += now.s * lambda_k;
+            now.s *= a;
+            if now.s <= 0.0 {
+                // Ŝ reached 0: later influences are carried within a new epoch.
+                epoch_end.push(now.f);
+                now.epoch += 1;
+                now.s = 1.0;
+                now.f = 0.0;
             }
         }
-        for &i in &leaving {
+        for &(i, z) in &leaving {
             at_risk -= data.weight(i);
+            left.add(0.0, z, 1.0);
+            person[person_of(i)] = Some(Person {
+                mark: now,
+                z0: z,
+                at_risk: None,
+            });
         }
         out.time.push(t);
         out.at_risk.push(n);
@@ -308,7 +397,7 @@ fn aalen_johansen_ij(data: &SurvivalData, rows: &[usize], cause: u32) -> Inciden
         out.estimate.push(f);
         out.variance.push((risk.q[2] + left.q[2]).max(0.0));
     }
-    out
+    Ok(out)
 }
 
 /// Gray's test that the cumulative incidence of `cause` is the same in every group
@@ -1088,8 +1177,42 @@ pub fn fine_gray_robust_covariance(
 mod tests {
     use super::*;
 
-    /// The jackknife variance is `Σ (w_i ∂F/∂w_i)²`: check it against central differences of
-    /// the estimate in each weight (delayed entry, ties, weights, both causes).
+    /// `Σ_people (Σ_their rows w_r ∂F/∂w_r)²` by central differences of the estimate in each
+    /// weight, an independent check of the sweep.
+    fn numeric_variance(data: &SurvivalData, cause: u32) -> Vec<f64> {
+        let rows: Vec<usize> = (0..data.len()).collect();
+        let people = data.subjects.as_ref().map_or(data.len(), |s| {
+            s.iter().map(|&p| p as usize + 1).max().unwrap_or(0)
+        });
+        let len = cumulative_incidence(data, &rows, cause).unwrap().time.len();
+        let mut sums = vec![vec![0.0f64; len]; people];
+        let h = 1e-6;
+        for i in 0..data.len() {
+            let shifted = |delta: f64| {
+                let mut d = data.clone();
+                d.weights.as_mut().unwrap()[i] += delta;
+                cumulative_incidence(&d, &rows, cause).unwrap().estimate
+            };
+            let (up, down) = (shifted(h), shifted(-h));
+            let p = data.subjects.as_ref().map_or(i, |s| s[i] as usize);
+            for k in 0..len {
+                sums[p][k] += data.weight(i) * (up[k] - down[k]) / (2.0 * h);
+            }
+        }
+        (0..len)
+            .map(|k| sums.iter().map(|s| s[k] * s[k]).sum())
+            .collect()
+    }
+
+    fn assert_close(ours: &[f64], numeric: &[f64]) {
+        assert_eq!(ours.len(), numeric.len());
+        for (a, b) in ours.iter().zip(numeric) {
+            assert!((a - b).abs() < 1e-8, "{a} vs {b}");
+        }
+    }
+
+    /// The jackknife variance is `Σ (w_i ∂F/∂w_i)²` (delayed entry, ties, weights, both
+    /// causes).
     #[test]
     fn jackknife_variance_is_the_sum_of_squared_weight_derivatives() {
         let (_, base) = small();
@@ -1100,26 +1223,65 @@ mod tests {
         let rows: Vec<usize> = (0..n).collect();
         for cause in [1, 2] {
             let fit = cumulative_incidence(&data, &rows, cause).unwrap();
-            let mut var = vec![0.0f64; fit.time.len()];
-            let h = 1e-6;
-            for i in 0..n {
-                let shifted = |delta: f64| {
-                    let mut d = data.clone();
-                    d.weights.as_mut().unwrap()[i] += delta;
-                    cumulative_incidence(&d, &rows, cause).unwrap().estimate
-                };
-                let (up, down) = (shifted(h), shifted(-h));
-                let w = data.weight(i);
-                for k in 0..var.len() {
-                    let derivative = (up[k] - down[k]) / (2.0 * h);
-                    var[k] += (w * derivative).powi(2);
-                }
-            }
-            for (ours, numeric) in fit.variance.iter().zip(&var) {
-                assert!((ours - numeric).abs() < 1e-8, "{ours} vs {numeric}");
-            }
-            assert!(var.iter().any(|&v| v > 1e-3));
+            let numeric = numeric_variance(&data, cause);
+            assert_close(&fit.variance, &numeric);
+            assert!(numeric.iter().any(|&v| v > 1e-3));
         }
+    }
+
+    /// With people (`subjects`) of two rows each, gaps between them, ties and weights that
+    /// vary between a person's rows, the variance sums the derivatives per person.
+    #[test]
+    fn jackknife_variance_sums_over_a_persons_rows() {
+        let (mut entry, mut time, mut event, mut weights, mut subjects) =
+            (vec![], vec![], vec![], vec![], vec![]);
+        for p in 0..16u32 {
+            let e = f64::from(p % 3) * 0.5;
+            let t1 = e + 1.0 + f64::from(p % 5);
+            let t2 = t1 + f64::from(p % 2) + 1.0 + f64::from(p * 7 % 4);
+            for (j, (start, stop, ev)) in [(e, t1, 0), (t1 + f64::from(p % 2), t2, p % 3)]
+                .into_iter()
+                .enumerate()
+            {
+                entry.push(start);
+                time.push(stop);
+                event.push(ev);
+                weights.push(0.5 + ((2 * p as usize + j) % 3) as f64 * 0.5);
+                subjects.push(p);
+            }
+        }
+        let mut data = SurvivalData::new(time, event).unwrap();
+        data.entry = Some(entry);
+        data.weights = Some(weights);
+        data.subjects = Some(subjects);
+        let rows: Vec<usize> = (0..data.len()).collect();
+        for cause in [1, 2] {
+            let fit = cumulative_incidence(&data, &rows, cause).unwrap();
+            assert_close(&fit.variance, &numeric_variance(&data, cause));
+        }
+        // Overlapping rows of one person are refused.
+        data.entry.as_mut().unwrap()[1] = 0.1;
+        let err = cumulative_incidence(&data, &rows, 1).unwrap_err();
+        assert!(err.to_string().contains("overlap"), "{err}");
+    }
+
+    /// Everyone at risk fails at t = 1 (Ŝ = 0), then people enter: their influence is 0 and
+    /// the earlier ones' is carried across the epoch.
+    #[test]
+    fn jackknife_variance_after_survival_reaches_zero() {
+        let mut data =
+            SurvivalData::new(vec![1.0, 1.0, 3.0, 4.0, 5.0], vec![1, 2, 1, 0, 2]).unwrap();
+        data.entry = Some(vec![0.0, 0.0, 2.0, 2.0, 3.5]);
+        data.weights = Some(vec![1.0, 2.0, 1.0, 0.5, 1.5]);
+        let rows: Vec<usize> = (0..5).collect();
+        for cause in [1, 2] {
+            let fit = cumulative_incidence(&data, &rows, cause).unwrap();
+            assert_close(&fit.variance, &numeric_variance(&data, cause));
+        }
+        // F_1 = 1/3 for good: dF/dw = (2/9, -1/9) for the first two rows.
+        let fit = cumulative_incidence(&data, &rows, 1).unwrap();
+        assert!((fit.estimate[3] - 1.0 / 3.0).abs() < 1e-15);
+        assert!((fit.variance[3] - (4.0 + 4.0) / 81.0).abs() < 1e-15);
     }
 
     /// Weights of one and entry times before every duration leave the estimate as cmprsk's.
