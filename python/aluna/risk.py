@@ -1542,7 +1542,8 @@ def cumulative_incidence(
     sums the scores and their variances over strata, as R ``cmprsk::cuminc(strata=)`` (the
     curves do not depend on ``strata``). Gray's test is defined for one unweighted row per
     person: with ``entry``, ``weights`` or ``id`` the curves are still estimated per group but
-    ``tests`` is None, and ``strata`` (which only stratifies the test) is refused.
+    ``tests`` is None, and ``strata`` and a non-zero ``rho`` (which only shape the test) are
+    refused.
 
     Parameters
     ----------
@@ -1611,11 +1612,12 @@ def cumulative_incidence(
         cluster=strata,
     )
     given = [k for k, v in (("entry", entry), ("weights", weights), ("id", id)) if v is not None]
-    if strata is not None and given:
-        raise ArgumentError(
-            f"strata: only stratifies Gray's test, which is not defined with {given[0]}= "
-            "(cmprsk::cuminc's test takes one unweighted row per person); drop strata="
-        )
+    for name, used in (("strata", strata is not None), ("rho", rho != 0.0)):
+        if used and given:
+            raise ArgumentError(
+                f"{name}: only shapes Gray's test, which is not defined with {given[0]}= "
+                f"(cmprsk::cuminc's test takes one unweighted row per person); drop {name}="
+            )
     z = _results.z_value(level)
     design, model = model_frame(df, args, (), missing=missing, what="cumulative_incidence")
     table, labels, tests = _native.cumulative_incidence_table(

@@ -165,9 +165,13 @@ def test_bad_entry_and_weights(mgus):
         cumulative_incidence(late, duration="stop", event="event", entry="entry")
     with pytest.raises(ArgumentError, match=r"entry: expected a column name, got int"):
         cumulative_incidence(mgus, duration="stop", event="event", entry=3)  # type: ignore[arg-type]
-    with pytest.raises(ArgumentError, match=r"strata: only stratifies Gray's test.*weights="):
+    with pytest.raises(ArgumentError, match=r"strata: only shapes Gray's test.*weights="):
         cumulative_incidence(
             mgus, duration="etime", event="event", weights="w", group="male", strata="male"
+        )
+    with pytest.raises(ArgumentError, match=r"rho: only shapes Gray's test.*entry="):
+        cumulative_incidence(
+            mgus, duration="stop", event="event", entry="entry", group="male", rho=1.0
         )
     zero = mgus.with_columns(w=pl.lit(0.0))
     with pytest.raises(NotDefinedError, match=r"no events"):
@@ -230,7 +234,7 @@ def test_overlapping_rows_of_one_person():
         match=r"argument `id`: the rows of one person overlap in time \(a row entering at 3",
     ):
         cumulative_incidence(df, duration="stop", event="event", entry="start", id="person")
-    with pytest.raises(ArgumentError, match=r"strata: only stratifies Gray's test.*id="):
+    with pytest.raises(ArgumentError, match=r"strata: only shapes Gray's test.*id="):
         cumulative_incidence(
             df, duration="stop", event="event", id="person", group="person", strata="person"
         )
