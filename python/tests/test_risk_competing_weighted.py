@@ -124,6 +124,18 @@ def test_unit_weights_give_cmprsk_estimates_with_jackknife_errors(mgus):
     assert_allclose(double.table["std_error"], ones.table["std_error"], rtol=1e-10)
 
 
+def test_id_alone_switches_to_the_jackknife(mgus):
+    """One row per person with id: the jackknife of weights of one, not Gray's variance."""
+    by_id = cumulative_incidence(mgus, duration="etime", event="event", id="row")
+    ones = cumulative_incidence(
+        mgus.with_columns(one=pl.lit(1.0)), duration="etime", event="event", weights="one"
+    )
+    gray = cumulative_incidence(mgus, duration="etime", event="event")
+    assert by_id.variance == "jackknife"
+    assert_allclose(by_id.table["std_error"], ones.table["std_error"], rtol=1e-12)
+    assert (by_id.table["std_error"] - gray.table["std_error"]).abs().max() > 1e-5
+
+
 def test_hand_checked_jackknife():
     """Two rows, one failing from cause 1 at t=1, one censored at t=2: F = 1/2 after t=1.
     dF/dw_1 = (1 - 1/2)/2 = 1/4, dF/dw_2 = -1/4, so se = sqrt(2)/4; an entry at 0 changes

@@ -27,7 +27,8 @@ pub struct Incidence {
     pub censored: Vec<f64>,
     /// The cumulative incidence `F_k(t)`.
     pub estimate: Vec<f64>,
-    /// Its variance (Gray's delta-method estimator, as R `cmprsk::cuminc`).
+    /// Its variance (Gray's delta-method estimator, as R `cmprsk::cuminc`; with entry
+    /// times, weights or subjects the infinitesimal jackknife of R `survfit`).
     pub variance: Vec<f64>,
 }
 
@@ -59,12 +60,13 @@ pub fn require_cause(data: &SurvivalData, cause: u32) -> Result<()> {
 /// `n_j` the (weighted) rows with `entry < t_j ≤ duration` and `d_kj` their (weighted) events
 /// of the cause at `t_j`.
 ///
-/// The variance: without entry times or weights, Gray's (1988) delta-method estimator as R
-/// `cmprsk::cuminc` computes it (updated at the cause's event times, carried between them).
-/// With entry times or weights (which `cuminc` does not take), the infinitesimal jackknife
-/// `Σ_i (w_i ∂F̂_k(t)/∂w_i)²` of R `survival::survfit` for multi-state data (each row its own
-/// subject), computed in one sweep with running moments of the rows at risk and of the rows
-/// that left, `O(n log n)`.
+/// The variance: without entry times, weights or subjects, Gray's (1988) delta-method
+/// estimator as R `cmprsk::cuminc` computes it (updated at the cause's event times, carried
+/// between them). With entry times, weights or subjects (which `cuminc` does not take), the
+/// infinitesimal jackknife `Σ_people (Σ_their rows w_r ∂F̂_k(t)/∂w_r)²` of R
+/// `survival::survfit` for multi-state data with `id` (each row its own person without
+/// `data.subjects`; a person's rows must not overlap in time), computed in one sweep with
+/// running moments of the people at risk and of those who left, `O(n log n)`. Sequential.
 ///
 /// References: Kalbfleisch & Prentice (1980); Gray, R. J. (1988),
 /// <https://doi.org/10.1214/aos/1176350951>; Aalen, O. O. & Johansen, S. (1978),
@@ -85,7 +87,7 @@ pub fn require_cause(data: &SurvivalData, cause: u32) -> Result<()> {
 /// ```
 pub fn cumulative_incidence(data: &SurvivalData, rows: &[usize], cause: u32) -> Result<Incidence> {
     require_cause(data, cause)?;
-    if data.entry.is_some() || data.weights.is_some() {
+    if data.entry.is_some() || data.weights.is_some() || data.subjects.is_some() {
         return aalen_johansen_ij(data, rows, cause);
     }
     let order = argsort(&data.time, rows);
