@@ -418,6 +418,9 @@ def cumulative_incidence_table(
     row_number: str | None = None,
     rho: float = 0.0,
     strata: str | None = None,
+    entry: str | None = None,
+    weights: str | None = None,
+    id: str | None = None,
 ) -> tuple[Any, list[str], list[tuple[int, float, int, float]]]: ...
 def fine_gray_fit(
     frame: Any,

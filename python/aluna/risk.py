@@ -1415,10 +1415,13 @@ class CumulativeIncidence:
         ``other_events``, ``censored``, ``cumulative_incidence``, ``std_error``, ``ci_low``,
         ``ci_high``: one row per distinct time, per group and cause.
     tests
-        Gray's test per cause (``cause``, ``statistic``, ``df``, ``p_value``) when grouped,
-        else None.
+        Gray's test per cause (``cause``, ``statistic``, ``df``, ``p_value``) when grouped
+        without ``entry``, ``weights`` or ``id``, else None.
     group, level, rows_used, rows_dropped
         As for :class:`SurvivalCurve`.
+    variance
+        ``"gray"`` (Gray's delta method, as ``cmprsk::cuminc``) or ``"jackknife"`` (the
+        infinitesimal jackknife of R ``survfit``, used with ``entry``, ``weights`` or ``id``).
     """
 
     table: pl.DataFrame
@@ -1427,6 +1430,7 @@ class CumulativeIncidence:
     level: float
     rows_used: int
     rows_dropped: int
+    variance: str = "gray"
 
     def _parts(self) -> list[tuple[tuple[Any, ...], pl.DataFrame]]:
         keys = ["cause"] if self.group is None else [self.group, "cause"]
@@ -1476,8 +1480,11 @@ class CumulativeIncidence:
         return ax
 
     def _repr_html_(self) -> str:
+        variance = (
+            "Gray's variance" if self.variance == "gray" else "infinitesimal-jackknife variance"
+        )
         facts = [
-            ("estimator", "Aalen–Johansen (Gray's variance)"),
+            ("estimator", f"Aalen–Johansen ({variance})"),
             ("group", self.group or "—"),
             ("rows used", self.rows_used),
             ("rows dropped (missing)", self.rows_dropped),
@@ -1485,6 +1492,8 @@ class CumulativeIncidence:
         out = _results.facts_html("Cumulative incidence", facts)
         if self.tests is not None:
             out += "<p>Gray's test</p>" + _results.table_html(self.tests)
+        elif self.group is not None:
+            out += "<p>Gray's test: not defined with entry times, weights or id</p>"
         return out + _results.table_html(self.table)
 
     def __repr__(self) -> str:
@@ -1501,6 +1510,9 @@ def cumulative_incidence(
     event: str,
     group: str | None = None,
     strata: str | None = None,
+    entry: str | None = None,
+    weights: str | None = None,
+    id: str | None = None,
     level: float = 0.95,
     rho: float = 0.0,
     missing: _design.Missing = "error",
@@ -1510,12 +1522,49 @@ def cumulative_incidence(
     With ``event`` coding 0 = censored and 1, 2, ... = the cause (re-arrest, death,
     deportation), :math:`F_k(t) = \sum_{t_j\le t}\hat S(t_j-)\,d_{kj}/n_j` is the probability of
     failing from cause *k* by *t* while every cause competes (one minus Kaplan–Meier would
-    overstate it). Variances are Gray's delta-method estimator, as R ``cmprsk::cuminc``;
-    intervals on the log(-log) scale,
-    :math:`F^{\exp(\pm z\,\mathrm{se}/(F\log F))}`. With ``group``, Gray's (1988) test compares
-    each cause's incidence between groups (weight :math:`(1-F(t-))^\rho`); with ``strata``
-    the test compares groups within each stratum and sums the scores and their variances over
-    strata, as R ``cmprsk::cuminc(strata=)`` (the curves do not depend on ``strata``).
+    overstate it); :math:`\hat S` is the all-cause Kaplan–Meier estimate, :math:`n_j` the
+    (weighted) number at risk (``entry < t_j <= duration``) and :math:`d_{kj}` the (weighted)
+    events of cause *k* at :math:`t_j`.
+
+    Without ``entry``, ``weights`` and ``id`` (one unweighted row per person), variances are
+    Gray's delta-method estimator, as R ``cmprsk::cuminc``. With ``entry`` (delayed entry, or
+    ``(entry, duration]`` rows), ``weights`` (non-negative case weights) or ``id`` (the
+    person of each row; a person's rows must not overlap in time but may leave gaps, such as
+    spells in custody, which R ``survfit`` refuses), which ``cuminc`` does not take,
+    the estimate is the Aalen–Johansen estimate of R
+    ``survival::survfit(Surv(entry, duration, factor(event)) ~ group, weights=, id=)`` and
+    the variance its infinitesimal jackknife,
+    :math:`\sum_i (\sum_{r\in i} w_r\,\partial\hat F_k(t)/\partial w_r)^2` over people
+    *i* (each row its own person without ``id``). Each row counts with its own weight; R
+    merges a person's contiguous censored rows and keeps the later row's weight, so the two
+    agree when weights are constant within a person. Intervals are on the log(-log) scale,
+    :math:`F^{\exp(\pm z\,\mathrm{se}/(F\log F))}`, in both cases.
+
+    With ``group``, Gray's (1988) test compares each cause's incidence between groups (weight
+    :math:`(1-F(t-))^\rho`); with ``strata`` the test compares groups within each stratum and
+    sums the scores and their variances over strata, as R ``cmprsk::cuminc(strata=)`` (the
+    curves do not depend on ``strata``). Gray's test is defined for one unweighted row per
+    person: with ``entry``, ``weights`` or ``id`` the curves are still estimated per group but
+    ``tests`` is None, and ``strata`` and a non-zero ``rho`` (which only shape the test) are
+    refused.
+
+    Parameters
+    ----------
+    df
+        The data: one row per person, or with ``id`` one row per ``(entry, duration]``
+        interval.
+    duration, event, entry, weights, id
+        The survival vocabulary (see :mod:`aluna.risk`); ``event`` codes the cause.
+    group
+        Column whose levels get one set of curves each (and Gray's test).
+    strata
+        Column stratifying Gray's test of ``group``.
+    level
+        Confidence level of the pointwise intervals.
+    rho
+        Gray's test weight exponent.
+    missing
+        ``"error"`` or ``"drop"`` (counted in ``rows_dropped``).
 
     Returns
     -------
@@ -1526,6 +1575,9 @@ def cumulative_incidence(
     .. [1] Gray, R. J. (1988). A class of K-sample tests for comparing the cumulative incidence
        of a competing risk. Annals of Statistics 16(3), 1141-1154.
        https://doi.org/10.1214/aos/1176350951
+    .. [2] Aalen, O. O. & Johansen, S. (1978). An empirical transition matrix for
+       non-homogeneous Markov chains based on censored observations. Scandinavian Journal of
+       Statistics 5(3), 141-150. https://www.jstor.org/stable/4615704
 
     Examples
     --------
@@ -1535,13 +1587,40 @@ def cumulative_incidence(
     >>> ci = cumulative_incidence(df, duration="months", event="outcome")
     >>> ci.table.filter(cause=1)["cumulative_incidence"].to_list()
     [0.25, 0.25, 0.25, 0.75]
+
+    Delayed entry (people followed from their release, ``entered``) and case weights:
+
+    >>> df = df.with_columns(entered=pl.Series([0.0, 0.0, 1.5, 0.5]), w=pl.Series([1, 2, 1, 1]))
+    >>> ci = cumulative_incidence(
+    ...     df, duration="months", event="outcome", entry="entered", weights="w"
+    ... )
+    >>> ones = ci.table.filter(cause=1)
+    >>> ones.select("time", "at_risk", "cumulative_incidence").rows()
+    [(1.0, 4.0, 0.25), (2.0, 4.0, 0.25), (3.0, 2.0, 0.25), (4.0, 1.0, 0.625)]
+    >>> ones["std_error"].round(4).to_list()  # R survfit(..., weights = w, id = row)$std.err
+    [0.2339, 0.2339, 0.2339, 0.2898]
     """
     if strata is not None and not isinstance(strata, str):
         raise ArgumentError(f"strata: expected a column name, got {type(strata).__name__}")
     if strata is not None and group is None:
         raise ArgumentError("strata: stratifies Gray's test of `group`; give group= too")
     # The strata column travels in the model frame as the `cluster` slot (a required column).
-    args = survival_args(duration=duration, event=event, strata=group, cluster=strata)
+    args = survival_args(
+        duration=duration,
+        event=event,
+        entry=entry,
+        weights=weights,
+        strata=group,
+        id=id,
+        cluster=strata,
+    )
+    given = [k for k, v in (("entry", entry), ("weights", weights), ("id", id)) if v is not None]
+    for name, used in (("strata", strata is not None), ("rho", rho != 0.0)):
+        if used and given:
+            raise ArgumentError(
+                f"{name}: only shapes Gray's test, which is not defined with {given[0]}= "
+                f"(cmprsk::cuminc's test takes one unweighted row per person); drop {name}="
+            )
     z = _results.z_value(level)
     design, model = model_frame(df, args, (), missing=missing, what="cumulative_incidence")
     table, labels, tests = _native.cumulative_incidence_table(
@@ -1552,6 +1631,9 @@ def cumulative_incidence(
         row_number=_design.row_number(design),
         rho=float(rho),
         strata=strata,
+        entry=entry,
+        weights=weights,
+        id=id,
     )
     frame = to_polars(table)
     f = pl.col("cumulative_incidence")
@@ -1568,6 +1650,7 @@ def cumulative_incidence(
         frame = frame.drop("group")
         test_frame = None
     else:
+        jackknife = bool(given)
         dtype = model.schema[group]
         values = pl.Series(group, labels)
         if dtype != pl.Categorical and not isinstance(dtype, pl.Enum):
@@ -1575,22 +1658,32 @@ def cumulative_incidence(
         frame = frame.with_columns(
             pl.col("group").map_elements(lambda k: values[k], return_dtype=values.dtype)
         ).rename({"group": group})
-        test_frame = pl.DataFrame(
-            {
-                "cause": [t[0] for t in tests],
-                "statistic": [t[1] for t in tests],
-                "df": [t[2] for t in tests],
-                "p_value": [t[3] for t in tests],
-            },
-            schema={
-                "cause": pl.Int64,
-                "statistic": pl.Float64,
-                "df": pl.Int64,
-                "p_value": pl.Float64,
-            },
+        test_frame = (
+            None
+            if jackknife
+            else pl.DataFrame(
+                {
+                    "cause": [t[0] for t in tests],
+                    "statistic": [t[1] for t in tests],
+                    "df": [t[2] for t in tests],
+                    "p_value": [t[3] for t in tests],
+                },
+                schema={
+                    "cause": pl.Int64,
+                    "statistic": pl.Float64,
+                    "df": pl.Int64,
+                    "p_value": pl.Float64,
+                },
+            )
         )
     return CumulativeIncidence(
-        frame, test_frame, group, level, design.rows_used, design.rows_dropped
+        frame,
+        test_frame,
+        group,
+        level,
+        design.rows_used,
+        design.rows_dropped,
+        variance="jackknife" if given else "gray",
     )
 
 

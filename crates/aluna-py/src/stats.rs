@@ -543,9 +543,11 @@ pub(crate) fn logrank_test(
 
 /// Cumulative incidence per group and cause, with Gray's tests when grouped.
 /// Returns (table, group labels, [(cause, statistic, df, p)]).
+/// With `entry`, `weights` or `id` the variance is the infinitesimal jackknife (per person with
+/// `id`) and no test is run (Gray's test is defined for one unweighted row per person).
 #[pyfunction]
 #[pyo3(signature = (frame, duration, event, group=None, row_number=None, rho=0.0,
-    strata=None))]
+    strata=None, entry=None, weights=None, id=None))]
 #[allow(clippy::type_complexity, clippy::too_many_arguments)]
 pub(crate) fn cumulative_incidence_table(
     py: Python<'_>,
@@ -556,11 +558,17 @@ pub(crate) fn cumulative_incidence_table(
     row_number: Option<String>,
     rho: f64,
     strata: Option<String>,
+    entry: Option<String>,
+    weights: Option<String>,
+    id: Option<String>,
 ) -> PyResult<(PyTable, Vec<String>, Vec<(u32, f64, usize, f64)>)> {
     let t = table(frame);
-    let grouped = group.is_some();
+    let grouped = group.is_some() && entry.is_none() && weights.is_none() && id.is_none();
     let (cols, labels, tests) = run_detached(py, None, move |_| {
-        let columns = survival_columns(duration, event, None, None, group, row_number);
+        let columns = SurvivalColumns {
+            id,
+            ..survival_columns(duration, event, entry, weights, group, row_number)
+        };
         let data = SurvivalData::from_table(&t, &columns, EventCodes::Causes)?;
         let strata_codes = match &strata {
             Some(c) => {

@@ -27,7 +27,8 @@ pub struct Incidence {
     pub censored: Vec<f64>,
     /// The cumulative incidence `F_k(t)`.
     pub estimate: Vec<f64>,
-    /// Its variance (Gray's delta-method estimator, as R `cmprsk::cuminc`).
+    /// Its variance (Gray's delta-method estimator, as R `cmprsk::cuminc`; with entry
+    /// times, weights or subjects the infinitesimal jackknife of R `survfit`).
     pub variance: Vec<f64>,
 }
 
@@ -55,12 +56,21 @@ pub fn require_cause(data: &SurvivalData, cause: u32) -> Result<()> {
 }
 
 /// The Aalen–Johansen estimate of the cumulative incidence of `cause` among `rows`:
-/// `F_k(t) = Σ_{t_j ≤ t} Ŝ(t_j−) d_kj / n_j` with `Ŝ` the all-cause Kaplan–Meier estimate, and
-/// Gray's (1988) delta-method variance as R `cmprsk::cuminc` computes it (updated at the
-/// cause's event times, carried between them). Unweighted, no delayed entry.
+/// `F_k(t) = Σ_{t_j ≤ t} Ŝ(t_j−) d_kj / n_j` with `Ŝ` the all-cause Kaplan–Meier estimate,
+/// `n_j` the (weighted) rows with `entry < t_j ≤ duration` and `d_kj` their (weighted) events
+/// of the cause at `t_j`.
+///
+/// The variance: without entry times, weights or subjects, Gray's (1988) delta-method
+/// estimator as R `cmprsk::cuminc` computes it (updated at the cause's event times, carried
+/// between them). With entry times, weights or subjects (which `cuminc` does not take), the
+/// infinitesimal jackknife `Σ_people (Σ_their rows w_r ∂F̂_k(t)/∂w_r)²` of R
+/// `survival::survfit` for multi-state data with `id` (each row its own person without
+/// `data.subjects`; a person's rows must not overlap in time), computed in one sweep with
+/// running moments of the people at risk and of those who left, `O(n log n)`. Sequential.
 ///
 /// References: Kalbfleisch & Prentice (1980); Gray, R. J. (1988),
-/// <https://doi.org/10.1214/aos/1176350951>.
+/// <https://doi.org/10.1214/aos/1176350951>; Aalen, O. O. & Johansen, S. (1978),
+/// <https://www.jstor.org/stable/4615704>.
 ///
 /// # Example
 /// ```
@@ -69,16 +79,17 @@ pub fn require_cause(data: &SurvivalData, cause: u32) -> Result<()> {
 /// let data = SurvivalData::new(vec![1.0, 2.0, 3.0, 4.0], vec![1, 2, 0, 1]).unwrap();
 /// let f = cumulative_incidence(&data, &[0, 1, 2, 3], 1).unwrap();
 /// assert_eq!(f.estimate, vec![0.25, 0.25, 0.25, 0.75]);
+/// // Case weights: the row failing from cause 2 counts twice.
+/// let mut weighted = data.clone();
+/// weighted.weights = Some(vec![1.0, 2.0, 1.0, 1.0]);
+/// let f = cumulative_incidence(&weighted, &[0, 1, 2, 3], 1).unwrap();
+/// assert!((f.estimate[3] - 0.6).abs() < 1e-15);
 /// ```
 pub fn cumulative_incidence(data: &SurvivalData, rows: &[usize], cause: u32) -> Result<Incidence> {
     require_cause(data, cause)?;
-    ensure!(
-        data.entry.is_none() && data.weights.is_none(),
-        Error::argument(
-            "entry",
-            "cumulative incidence here takes neither entry times nor weights"
-        )
-    );
+    if data.entry.is_some() || data.weights.is_some() || data.subjects.is_some() {
+        return aalen_johansen_ij(data, rows, cause);
+    }
     let order = argsort(&data.time, rows);
     let mut out = Incidence::default();
     let mut at_risk = rows.len() as f64;
@@ -140,6 +151,253 @@ pub fn cumulative_incidence(data: &SurvivalData, rows: &[usize], cause: u32) -> 
         out.estimate.push(f);
         out.variance.push(var.max(0.0));
         at_risk -= d + c;
+    }
+    Ok(out)
+}
+
+/// Second moments of the weighted influences `z = Σ_rows w_r (∂Ŝ/∂w_r, ∂F̂_k/∂w_r)` of a set
+/// of people: `q = Σ z zᵀ` (symmetric: `[SS, SF, FF]`), and for people at risk
+/// `m = Σ w z` and `w2 = Σ w²` with `w` the weight of the row at risk.
+#[derive(Debug, Clone, Copy, Default)]
+struct Moments {
+    q: [f64; 3],
+    m: [f64; 2],
+    w2: f64,
+}
+
+impl Moments {
+    /// Add (`sign` = 1) or remove (`sign` = −1) a person with influence `z` whose row at risk
+    /// has weight `w` (0 for people not at risk).
+    fn add(&mut self, w: f64, z: [f64; 2], sign: f64) {
+        self.q[0] += sign * z[0] * z[0];
+        self.q[1] += sign * z[0] * z[1];
+        self.q[2] += sign * z[1] * z[1];
+        self.m[0] += sign * w * z[0];
+        self.m[1] += sign * w * z[1];
+        self.w2 += sign * w * w;
+    }
+
+    /// Every person's influence goes `z → M z + w c` with `M = [[a, 0], [b, 1]]`.
+    fn step(&mut self, a: f64, b: f64, c: [f64; 2]) {
+        let [ss, sf, ff] = self.q;
+        // M q Mᵀ
+        let (mut nss, mut nsf, mut nff) = (
+            a * a * ss,
+            a * (b * ss + sf),
+            b * b * ss + 2.0 * b * sf + ff,
+        );
+        let mm = [a * self.m[0], b * self.m[0] + self.m[1]];
+        // + (M m) cᵀ + c (M m)ᵀ + w2 c cᵀ
+        nss += 2.0 * mm[0] * c[0] + self.w2 * c[0] * c[0];
+        nsf += mm[0] * c[1] + c[0] * mm[1] + self.w2 * c[0] * c[1];
+        nff += 2.0 * mm[1] * c[1] + self.w2 * c[1] * c[1];
+        self.q = [nss, nsf, nff];
+        self.m = [mm[0] + self.w2 * c[0], mm[1] + self.w2 * c[1]];
+    }
+}
+
+/// Where the sweep stands, for carrying a person's influence forward: the product
+/// `Ŝ_e` of `(1 − λ)` and the sum `F̂_e` of `Ŝ_e− λ_k` since the start of the current epoch
+/// (a new epoch starts each time `Ŝ` reaches 0), and `U`, the influence of a row of weight 1
+/// at risk since time 0.
+#[derive(Debug, Clone, Copy)]
+struct Mark {
+    epoch: usize,
+    s: f64,
+    f: f64,
+    u: [f64; 2],
+}
+
+/// One person in the sweep: their influence `z0` at `mark`, and the weight of their row at
+/// risk (None: not at risk).
+#[derive(Debug, Clone, Copy)]
+struct Person {
+    mark: Mark,
+    z0: [f64; 2],
+    at_risk: Option<f64>,
+}
+
+/// The Aalen–Johansen cumulative incidence of `cause` with entry times, weights and people
+/// (`data.subjects`; each row its own person without), and its infinitesimal-jackknife
+/// variance `Σ_people (Σ_their rows w_r ∂F̂_k(t)/∂w_r)²` (R `survfit` for multi-state data
+/// with `id`).
+///
+/// At an event time the all-cause hazard `λ = d/n` and the cause's `λ_k = d_k/n` move a row's
+/// derivatives `x = (∂Ŝ, ∂F̂_k)` by `x → M x + c + e`, `M = [[1 − λ, 0], [λ_k, 1]]`, with the
+/// common term `c = Ŝ₋ (λ/n, −λ_k/n)` for every row at risk and `e = Ŝ₋ (−1/n, 1/n)` parts
+/// for the rows failing then. A person's influence is carried by
+/// `Φ(t, t₀) = [[Ŝ_e(t)/Ŝ_e(t₀), 0], [(F̂_e(t) − F̂_e(t₀))/Ŝ_e(t₀), 1]]`, the product of the
+/// `M`s (within an epoch; across one, `Φ_SS = 0` and `F̂_e` stops at the epoch's end), so
+/// at risk from `t₀` with influence `z₀` and a row of weight `w` it is
+/// `Φ(t, t₀) z₀ + w (U(t) − Φ(t, t₀) U(t₀))`, and after leaving `Φ(t, t₀) z₀`. Only people
+/// entering or leaving at `t` are computed one by one; the others enter the variance
+/// through running moments. Sequential, `O(n log n)`.
+fn aalen_johansen_ij(data: &SurvivalData, rows: &[usize], cause: u32) -> Result<Incidence> {
+    let stops = argsort(&data.time, rows);
+    let starts: Vec<usize> = match &data.entry {
+        Some(entry) => argsort(entry, rows),
+        None => Vec::new(),
+    };
+    let person_of = |i: usize| data.subjects.as_ref().map_or(i, |s| s[i] as usize);
+    let people = rows.iter().map(|&i| person_of(i) + 1).max().unwrap_or(0);
+    let mut person: Vec<Option<Person>> = vec![None; people];
+    let mut epoch_end: Vec<f64> = Vec::new();
+    let mut now = Mark {
+        epoch: 0,
+        s: 1.0,
+        f: 0.0,
+        u: [0.0; 2],
+    };
+    // Φ(now, from) z.
+    let carry = |now: &Mark, epoch_end: &[f64], from: &Mark, z: [f64; 2]| {
+        let (a, b) = if from.epoch == now.epoch {
+            (now.s / from.s, (now.f - from.f) / from.s)
+        } else {
+            (0.0, (epoch_end[from.epoch] - from.f) / from.s)
+        };
+        [a * z[0], b * z[0] + z[1]]
+    };
+    // A person's influence now.
+    let value = |now: &Mark, epoch_end: &[f64], p: &Person| {
+        let z = carry(now, epoch_end, &p.mark, p.z0);
+        match p.at_risk {
+            Some(w) => {
+                let back = carry(now, epoch_end, &p.mark, p.mark.u);
+                [
+                    z[0] + w * (now.u[0] - back[0]),
+                    z[1] + w * (now.u[1] - back[1]),
+                ]
+            }
+            None => z,
+        }
+    };
+    let mut out = Incidence::default();
+    let (mut risk, mut left) = (Moments::default(), Moments::default());
+    // The estimates Ŝ and F̂ (`now` holds their epoch-relative versions).
+    let (mut surv, mut f, mut at_risk) = (1.0f64, 0.0f64, 0.0f64);
+    let enter = |i: usize,
+                 now: &Mark,
+                 epoch_end: &[f64],
+                 person: &mut [Option<Person>],
+                 risk: &mut Moments,
+                 left: &mut Moments|
+     -> Result<()> {
+        let w = data.weight(i);
+        let slot = &mut person[person_of(i)];
+        let z = match slot {
+            Some(p) if p.at_risk.is_some() => {
+                return Err(Error::argument(
+                    "id",
+                    format!(
+                        "the rows of one person overlap in time (a row entering at {} while \
+                         another is at risk); give each person non-overlapping \
+                         (entry, duration] rows",
+                        data.start(i)
+                    ),
+                ));
+            }
+            Some(p) => {
+                let z = value(now, epoch_end, p);
+                left.add(0.0, z, -1.0);
+                z
+            }
+            None => [0.0; 2],
+        };
+        risk.add(w, z, 1.0);
+        *slot = Some(Person {
+            mark: *now,
+            z0: z,
+            at_risk: Some(w),
+        });
+        Ok(())
+    };
+    if data.entry.is_none() {
+        for &i in rows {
+            at_risk += data.weight(i);
+            enter(i, &now, &epoch_end, &mut person, &mut risk, &mut left)?;
+        }
+    }
+    let (mut ip, mut is) = (0, 0);
+    let mut leaving: Vec<(usize, [f64; 2])> = Vec::new();
+    while ip < stops.len() {
+        let t = data.time[stops[ip]];
+        while is < starts.len() && data.start(starts[is]) < t {
+            let i = starts[is];
+            at_risk += data.weight(i);
+            enter(i, &now, &epoch_end, &mut person, &mut risk, &mut left)?;
+            is += 1;
+        }
+        let (mut d1, mut d2, mut c) = (0.0f64, 0.0f64, 0.0f64);
+        leaving.clear();
+        while ip < stops.len() && data.time[stops[ip]] == t {
+            let i = stops[ip];
+            let w = data.weight(i);
+            match data.event[i] {
+                0 => c += w,
+                e if e == cause => d1 += w,
+                _ => d2 += w,
+            }
+            // Take the person out of the running moments at their value before this step.
+            if let Some(p) = &person[person_of(i)] {
+                let z = value(&now, &epoch_end, p);
+                risk.add(w, z, -1.0);
+                leaving.push((i, z));
+            }
+            ip += 1;
+        }
+        let n = at_risk;
+        let d = d1 + d2;
+        let s = surv;
+        if d > 0.0 && n > 0.0 {
+            let (lambda, lambda_k) = (d / n, d1 / n);
+            let (a, b) = (1.0 - lambda, lambda_k);
+            let common = [s * lambda / n, -s * lambda_k / n];
+            risk.step(a, b, common);
+            left.step(a, b, [0.0, 0.0]);
+            for (i, z) in &mut leaving {
+                let w = data.weight(*i);
+                let mut y = [a * z[0] + w * common[0], b * z[0] + z[1] + w * common[1]];
+                let e = data.event[*i];
+                if e > 0 {
+                    y[0] -= w * s / n;
+                    if e == cause {
+                        y[1] += w * s / n;
+                    }
+                }
+                *z = y;
+            }
+            now.u = [
+                a * now.u[0] + common[0],
+                b * now.u[0] + now.u[1] + common[1],
+            ];
+            f += s * lambda_k;
+            surv *= a;
+            now.f += now.s * lambda_k;
+            now.s *= a;
+            if now.s <= 0.0 {
+                // Ŝ reached 0: later influences are carried within a new epoch.
+                epoch_end.push(now.f);
+                now.epoch += 1;
+                now.s = 1.0;
+                now.f = 0.0;
+            }
+        }
+        for &(i, z) in &leaving {
+            at_risk -= data.weight(i);
+            left.add(0.0, z, 1.0);
+            person[person_of(i)] = Some(Person {
+                mark: now,
+                z0: z,
+                at_risk: None,
+            });
+        }
+        out.time.push(t);
+        out.at_risk.push(n);
+        out.events.push(d1);
+        out.other_events.push(d2);
+        out.censored.push(c);
+        out.estimate.push(f);
+        out.variance.push((risk.q[2] + left.q[2]).max(0.0));
     }
     Ok(out)
 }
@@ -920,6 +1178,128 @@ pub fn fine_gray_robust_covariance(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `Σ_people (Σ_their rows w_r ∂F/∂w_r)²` by central differences of the estimate in each
+    /// weight, an independent check of the sweep.
+    fn numeric_variance(data: &SurvivalData, cause: u32) -> Vec<f64> {
+        let rows: Vec<usize> = (0..data.len()).collect();
+        let people = data.subjects.as_ref().map_or(data.len(), |s| {
+            s.iter().map(|&p| p as usize + 1).max().unwrap_or(0)
+        });
+        let len = cumulative_incidence(data, &rows, cause).unwrap().time.len();
+        let mut sums = vec![vec![0.0f64; len]; people];
+        let h = 1e-6;
+        for i in 0..data.len() {
+            let shifted = |delta: f64| {
+                let mut d = data.clone();
+                d.weights.as_mut().unwrap()[i] += delta;
+                cumulative_incidence(&d, &rows, cause).unwrap().estimate
+            };
+            let (up, down) = (shifted(h), shifted(-h));
+            let p = data.subjects.as_ref().map_or(i, |s| s[i] as usize);
+            for k in 0..len {
+                sums[p][k] += data.weight(i) * (up[k] - down[k]) / (2.0 * h);
+            }
+        }
+        (0..len)
+            .map(|k| sums.iter().map(|s| s[k] * s[k]).sum())
+            .collect()
+    }
+
+    fn assert_close(ours: &[f64], numeric: &[f64]) {
+        assert_eq!(ours.len(), numeric.len());
+        for (a, b) in ours.iter().zip(numeric) {
+            assert!((a - b).abs() < 1e-8, "{a} vs {b}");
+        }
+    }
+
+    /// The jackknife variance is `Σ (w_i ∂F/∂w_i)²` (delayed entry, ties, weights, both
+    /// causes).
+    #[test]
+    fn jackknife_variance_is_the_sum_of_squared_weight_derivatives() {
+        let (_, base) = small();
+        let n = base.len();
+        let mut data = base.clone();
+        data.entry = Some((0..n).map(|i| (i % 4) as f64 * 0.5).collect());
+        data.weights = Some((0..n).map(|i| 0.5 + (i % 3) as f64 * 0.5).collect());
+        let rows: Vec<usize> = (0..n).collect();
+        for cause in [1, 2] {
+            let fit = cumulative_incidence(&data, &rows, cause).unwrap();
+            let numeric = numeric_variance(&data, cause);
+            assert_close(&fit.variance, &numeric);
+            assert!(numeric.iter().any(|&v| v > 1e-3));
+        }
+    }
+
+    /// With people (`subjects`) of two rows each, gaps between them, ties and weights that
+    /// vary between a person's rows, the variance sums the derivatives per person.
+    #[test]
+    fn jackknife_variance_sums_over_a_persons_rows() {
+        let (mut entry, mut time, mut event, mut weights, mut subjects) =
+            (vec![], vec![], vec![], vec![], vec![]);
+        for p in 0..16u32 {
+            let e = f64::from(p % 3) * 0.5;
+            let t1 = e + 1.0 + f64::from(p % 5);
+            let t2 = t1 + f64::from(p % 2) + 1.0 + f64::from(p * 7 % 4);
+            for (j, (start, stop, ev)) in [(e, t1, 0), (t1 + f64::from(p % 2), t2, p % 3)]
+                .into_iter()
+                .enumerate()
+            {
+                entry.push(start);
+                time.push(stop);
+                event.push(ev);
+                weights.push(0.5 + ((2 * p as usize + j) % 3) as f64 * 0.5);
+                subjects.push(p);
+            }
+        }
+        let mut data = SurvivalData::new(time, event).unwrap();
+        data.entry = Some(entry);
+        data.weights = Some(weights);
+        data.subjects = Some(subjects);
+        let rows: Vec<usize> = (0..data.len()).collect();
+        for cause in [1, 2] {
+            let fit = cumulative_incidence(&data, &rows, cause).unwrap();
+            assert_close(&fit.variance, &numeric_variance(&data, cause));
+        }
+        // Overlapping rows of one person are refused.
+        data.entry.as_mut().unwrap()[1] = 0.1;
+        let err = cumulative_incidence(&data, &rows, 1).unwrap_err();
+        assert!(err.to_string().contains("overlap"), "{err}");
+    }
+
+    /// Everyone at risk fails at t = 1 (Ŝ = 0), then people enter: their influence is 0 and
+    /// the earlier ones' is carried across the epoch.
+    #[test]
+    fn jackknife_variance_after_survival_reaches_zero() {
+        let mut data =
+            SurvivalData::new(vec![1.0, 1.0, 3.0, 4.0, 5.0], vec![1, 2, 1, 0, 2]).unwrap();
+        data.entry = Some(vec![0.0, 0.0, 2.0, 2.0, 3.5]);
+        data.weights = Some(vec![1.0, 2.0, 1.0, 0.5, 1.5]);
+        let rows: Vec<usize> = (0..5).collect();
+        for cause in [1, 2] {
+            let fit = cumulative_incidence(&data, &rows, cause).unwrap();
+            assert_close(&fit.variance, &numeric_variance(&data, cause));
+        }
+        // F_1 = 1/3 for good: dF/dw = (2/9, -1/9) for the first two rows.
+        let fit = cumulative_incidence(&data, &rows, 1).unwrap();
+        assert!((fit.estimate[3] - 1.0 / 3.0).abs() < 1e-15);
+        assert!((fit.variance[3] - (4.0 + 4.0) / 81.0).abs() < 1e-15);
+    }
+
+    /// Weights of one and entry times before every duration leave the estimate as cmprsk's.
+    #[test]
+    fn unit_weights_leave_the_estimate_unchanged() {
+        let (_, base) = small();
+        let rows: Vec<usize> = (0..base.len()).collect();
+        let mut data = base.clone();
+        data.weights = Some(vec![1.0; base.len()]);
+        let plain = cumulative_incidence(&base, &rows, 1).unwrap();
+        let weighted = cumulative_incidence(&data, &rows, 1).unwrap();
+        for (a, b) in plain.estimate.iter().zip(&weighted.estimate) {
+            assert!((a - b).abs() < 1e-14);
+        }
+        assert_eq!(plain.at_risk, weighted.at_risk);
+    }
 
     /// 30 rows with tied times, censoring tied with events of both causes. Reference values
     /// from R 4.2.2, cmprsk 2.2.11: `set.seed(7); n <- 30; t <- sample(1:12, n, TRUE);
