@@ -102,6 +102,27 @@ pub fn chunks(n: usize, size: usize) -> Vec<Range<usize>> {
         .collect()
 }
 
+/// The index of the first item of `values` for which `bad` holds, scanning blocks of 2^16 items
+/// in parallel (each block sequentially, so the per-item cost is that of a plain loop; rayon's
+/// `position_first` checks a shared flag at every item).
+///
+/// # Example
+/// ```
+/// use aluna_core::parallel::first_position;
+/// let v: Vec<f64> = (0..200_000).map(|i| if i == 150_001 { f64::NAN } else { 1.0 }).collect();
+/// assert_eq!(first_position(&v, |x| x.is_nan()), Some(150_001));
+/// assert_eq!(first_position(&v[..10], |x| x.is_nan()), None);
+/// ```
+pub fn first_position<T: Sync>(values: &[T], bad: impl Fn(&T) -> bool + Sync) -> Option<usize> {
+    const BLOCK: usize = 1 << 16;
+    let found: Vec<Option<usize>> = values
+        .par_chunks(BLOCK)
+        .enumerate()
+        .map(|(b, block)| block.iter().position(&bad).map(|k| b * BLOCK + k))
+        .collect();
+    found.into_iter().flatten().next()
+}
+
 /// Fold items `0..n` into a vector of `len` floats, in parallel, with a result that does not
 /// depend on the number of threads.
 ///

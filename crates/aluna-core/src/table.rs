@@ -551,11 +551,8 @@ impl<'a> Column<'a> {
     /// The column as floats, each finite and at least `min`; otherwise an error naming the
     /// first offending row and value.
     pub fn finite_f64(&self, min: f64, expected: &'static str) -> Result<Vec<f64>> {
-        use rayon::prelude::*;
         let values = self.f64_values(expected)?;
-        if let Some(row) = values
-            .par_iter()
-            .position_first(|v| !v.is_finite() || *v < min)
+        if let Some(row) = crate::parallel::first_position(&values, |v| !v.is_finite() || *v < min)
         {
             return Err(Error::bad_value(
                 self.name.clone(),

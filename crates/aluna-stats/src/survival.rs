@@ -137,16 +137,13 @@ impl SurvivalData {
                 && (codes == EventCodes::Causes || v <= 1.0)
                 && v < u32::MAX as f64
         };
-        {
-            use rayon::prelude::*;
-            if let Some(i) = raw_event.par_iter().position_first(|&v| !ok(v)) {
-                return Err(Error::bad_value(
-                    columns.event.clone(),
-                    row_of(i),
-                    expected,
-                    raw_event[i],
-                ));
-            }
+        if let Some(i) = aluna_core::parallel::first_position(&raw_event, |&v| !ok(v)) {
+            return Err(Error::bad_value(
+                columns.event.clone(),
+                row_of(i),
+                expected,
+                raw_event[i],
+            ));
         }
         let event: Vec<u32> = raw_event.iter().map(|&v| v as u32).collect();
         let entry = match &columns.entry {
