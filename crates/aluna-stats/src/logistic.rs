@@ -18,9 +18,12 @@
 use aluna_core::{ensure, Error, Result};
 use ndarray::Array2;
 
-use crate::design::{
-    add_cross_scaled, add_outer_upper, block_fold, dot4, full_matrix, symmetric_from_upper, Design,
-};
+use std::ops::Range;
+
+use rayon::prelude::*;
+
+use crate::columns::{cross_upper, dot, linear_predictor, Columns};
+use crate::design::{add_outer_upper, symmetric_from_upper, Design, BLOCK};
 use crate::linalg::{sandwich, Cholesky};
 
 /// The penalty of a logistic regression.
@@ -95,13 +98,97 @@ fn sigmoid(eta: f64) -> f64 {
     }
 }
 
-#[inline]
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
+/// Rows per sub-block inside a block of [`BLOCK`] rows: the columns of a sub-block stay in the
+/// core's cache while it is swept several times.
+const SUB: usize = 512;
+
+/// Per-block work space of the passes.
+struct Scratch {
+    eta: Vec<f64>,
+    r: Vec<f64>,
+    h: Vec<f64>,
+    z: Vec<f64>,
 }
 
-fn check_inputs(design: &Design, y: &[f64], weights: Option<&[f64]>) -> Result<()> {
-    let n = design.rows();
+impl Scratch {
+    fn new(p: usize) -> Self {
+        Self {
+            eta: vec![0.0; BLOCK],
+            r: vec![0.0; BLOCK],
+            h: vec![0.0; BLOCK],
+            z: vec![0.0; BLOCK * p],
+        }
+    }
+}
+
+/// Fold rows `0..n` into `len` floats in fixed blocks of [`BLOCK`] rows, in parallel, with
+/// reusable scratch space; block results are added in block order (the same bits for any number
+/// of threads).
+fn fold_blocks<F>(n: usize, p: usize, len: usize, fold: F) -> Vec<f64>
+where
+    F: Fn(Range<usize>, &mut Scratch, &mut [f64]) + Sync,
+{
+    let ranges = aluna_core::parallel::chunks(n, BLOCK);
+    let parts: Vec<Vec<f64>> = ranges
+        .par_iter()
+        .map_init(
+            || Scratch::new(p),
+            |scratch, r| {
+                let mut acc = vec![0.0; len];
+                fold(r.clone(), scratch, &mut acc);
+                acc
+            },
+        )
+        .collect();
+    let mut total = vec![0.0; len];
+    for part in &parts {
+        total.iter_mut().zip(part).for_each(|(t, x)| *t += x);
+    }
+    total
+}
+
+/// Add `Σ_i h_i x_i x_iᵀ` over one block (columns `x`, weights `h`) to the upper triangle of
+/// the row-major `p × p` accumulator `acc`, using `z` as space for the scaled columns.
+fn add_block_cross(x: &[&[f64]], h: &[f64], z: &mut [f64], acc: &mut [f64]) {
+    let m = h.len();
+    for (a, col) in x.iter().enumerate() {
+        for ((o, v), w) in z[a * m..(a + 1) * m].iter_mut().zip(col.iter()).zip(h) {
+            *o = v * w;
+        }
+    }
+    let zs: Vec<&[f64]> = z[..x.len() * m].chunks_exact(m.max(1)).collect();
+    cross_upper(&zs, x, acc);
+}
+
+/// `Σ_i u_i x_i x_iᵀ` over all rows, for per-row weights `u` (any sign), in parallel blocks
+/// summed in block order.
+fn weighted_cross(columns: &Columns<'_>, u: &[f64]) -> Array2<f64> {
+    let p = columns.cols();
+    let sums = fold_blocks(columns.rows(), p, p * p, |range, s, acc| {
+        let x = columns.blocks(range.clone());
+        add_block_cross(&x, &u[range], &mut s.z, acc);
+    });
+    symmetric_from_upper(&sums, p)
+}
+
+/// Per-row values `f(i, η_i)` over all rows, computed in parallel blocks.
+fn per_row(columns: &Columns<'_>, beta: &[f64], f: impl Fn(usize, f64) -> f64 + Sync) -> Vec<f64> {
+    let ranges = aluna_core::parallel::chunks(columns.rows(), BLOCK);
+    let parts: Vec<Vec<f64>> = ranges
+        .par_iter()
+        .map(|r| {
+            let mut eta = vec![0.0; r.len()];
+            linear_predictor(&columns.blocks(r.clone()), beta, &mut eta);
+            eta.iter()
+                .enumerate()
+                .map(|(k, &e)| f(r.start + k, e))
+                .collect()
+        })
+        .collect();
+    parts.concat()
+}
+
+fn check_inputs(n: usize, y: &[f64], weights: Option<&[f64]>) -> Result<()> {
     ensure!(
         y.len() == n,
         Error::argument("outcome", format!("{} outcomes for {n} rows", y.len()))
@@ -152,83 +239,96 @@ fn log1p_unit(z: f64) -> f64 {
 /// One pass: log-likelihood, score and information at `beta`, and the number of rows whose
 /// linear predictor exceeds 20 in size (fitted probabilities at 0 or 1).
 ///
-/// Each block of rows is read once: the linear predictor, `μ` and the score per row, and the
-/// rows scaled by `w μ (1 − μ)` for the information `Xᵀ W X`, one matrix product per block.
-/// Blocks are summed in block order.
+/// Each block of rows is read column by column: the linear predictor, then `μ`, the residual
+/// `w (y − μ)` and the weight `w μ (1 − μ)` per row, then the score (one dot product per column)
+/// and the upper triangle of the information `Xᵀ W X`. Blocks are summed in block order.
 fn pass(
-    design: &Design,
+    columns: &Columns<'_>,
     y: &[f64],
     weights: Option<&[f64]>,
     beta: &[f64],
 ) -> (f64, Vec<f64>, Array2<f64>, f64) {
-    let p = design.cols();
-    let x = design.as_slice();
-    let sums = block_fold(design.rows(), 2 + p + p * p, |range, acc| {
+    let p = columns.cols();
+    let sums = fold_blocks(columns.rows(), p, 2 + p + p * p, |block, s, acc| {
         let (head, cross) = acc.split_at_mut(2 + p);
         let (totals, grad) = head.split_at_mut(2);
-        let block = &x[range.start * p..range.end * p];
-        let mut scaled = Vec::with_capacity(block.len());
-        let (mut ll, mut extreme) = (0.0, 0.0);
-        for (xi, i) in block.chunks_exact(p.max(1)).zip(range.clone()) {
-            let w = weights.map_or(1.0, |w| w[i]);
-            let e = dot4(xi, beta);
-            // One exp serves both: z = exp(-|η|), μ and log(1 + e^η) from it.
-            let z = (-e.abs()).exp();
-            let mu = if e >= 0.0 {
-                1.0 / (1.0 + z)
-            } else {
-                z / (1.0 + z)
-            };
-            if w != 0.0 {
-                ll += w * (y[i] * e - (e.max(0.0) + log1p_unit(z)));
-                if e.abs() > 20.0 {
-                    extreme += 1.0;
+        // Sub-blocks small enough that their columns stay in cache between the steps.
+        for range in aluna_core::parallel::chunks(block.len(), SUB) {
+            let range = block.start + range.start..block.start + range.end;
+            let m = range.len();
+            let x = columns.blocks(range.clone());
+            let eta = &mut s.eta[..m];
+            linear_predictor(&x, beta, eta);
+            let (r, h) = (&mut s.r[..m], &mut s.h[..m]);
+            let (mut ll, mut extreme) = (0.0, 0.0);
+            let yb = &y[range.clone()];
+            let wb = weights.map(|w| &w[range.clone()]);
+            for k in 0..m {
+                let w = wb.map_or(1.0, |w| w[k]);
+                let e = eta[k];
+                // One exp serves both: z = exp(-|η|), μ and log(1 + e^η) from it.
+                let z = (-e.abs()).exp();
+                let mu = if e >= 0.0 {
+                    1.0 / (1.0 + z)
+                } else {
+                    z / (1.0 + z)
+                };
+                if w != 0.0 {
+                    ll += w * (yb[k] * e - (e.max(0.0) + log1p_unit(z)));
+                    if e.abs() > 20.0 {
+                        extreme += 1.0;
+                    }
                 }
+                r[k] = w * (yb[k] - mu);
+                h[k] = w * mu * (1.0 - mu);
             }
-            let r = w * (y[i] - mu);
-            for (g, v) in grad.iter_mut().zip(xi) {
-                *g += r * v;
+            totals[0] += ll;
+            totals[1] += extreme;
+            for (g, col) in grad.iter_mut().zip(&x) {
+                *g += dot(r, col);
             }
-            let h = w * mu * (1.0 - mu);
-            scaled.extend(xi.iter().map(|v| v * h));
-        }
-        totals[0] += ll;
-        totals[1] += extreme;
-        if let Ok(xb) = ndarray::ArrayView2::from_shape((range.len(), p), block) {
-            add_cross_scaled(cross, xb, &scaled, p);
+            add_block_cross(&x, h, &mut s.z, cross);
         }
     });
-    let hess = full_matrix(sums[2 + p..].to_vec(), p);
+    let hess = symmetric_from_upper(&sums[2 + p..], p);
     (sums[0], sums[2..2 + p].to_vec(), hess, sums[1])
 }
 
 /// Firth's modified score `Σ w_i [y_i − μ_i + h_i (½ − μ_i)] x_i`, with `h_i` the leverages
 /// `w_i μ_i (1 − μ_i) x_iᵀ I⁻¹ x_i`.
 fn firth_score(
-    design: &Design,
+    columns: &Columns<'_>,
     y: &[f64],
     weights: Option<&[f64]>,
     beta: &[f64],
     inverse: &Array2<f64>,
 ) -> Vec<f64> {
-    let p = design.cols();
-    block_fold(design.rows(), p, |range, acc| {
-        let mut vx = vec![0.0; p];
-        for i in range {
-            let w = weights.map_or(1.0, |w| w[i]);
-            if w == 0.0 {
-                continue;
+    let p = columns.cols();
+    let rows: Vec<Vec<f64>> = inverse.rows().into_iter().map(|r| r.to_vec()).collect();
+    fold_blocks(columns.rows(), p, p, |range, s, acc| {
+        let m = range.len();
+        let x = columns.blocks(range.clone());
+        let eta = &mut s.eta[..m];
+        linear_predictor(&x, beta, eta);
+        // q_i = x_iᵀ I⁻¹ x_i, from v_a = Σ_b (I⁻¹)_ab x_b.
+        let q = &mut s.h[..m];
+        q.iter_mut().for_each(|v| *v = 0.0);
+        let v = &mut s.r[..m];
+        for (a, xa) in x.iter().enumerate() {
+            linear_predictor(&x, &rows[a], v);
+            for ((qi, vi), xi) in q.iter_mut().zip(v.iter()).zip(xa.iter()) {
+                *qi += vi * xi;
             }
-            let x = design.row(i);
-            let mu = sigmoid(dot(x, beta));
-            for (a, v) in vx.iter_mut().enumerate() {
-                *v = dot(inverse.row(a).as_slice().unwrap_or(&[]), x);
-            }
-            let h = w * mu * (1.0 - mu) * dot(x, &vx);
-            let r = w * (y[i] - mu) + h * (0.5 - mu);
-            for (g, xv) in acc.iter_mut().zip(x) {
-                *g += r * xv;
-            }
+        }
+        let r = &mut s.z[..m];
+        for k in 0..m {
+            let w = weights.map_or(1.0, |w| w[range.start + k]);
+            let mu = sigmoid(eta[k]);
+            let h = w * mu * (1.0 - mu) * q[k];
+            r[k] = w * (y[range.start + k] - mu) + h * (0.5 - mu);
+        }
+        for (g, col) in acc.iter_mut().zip(&x) {
+            *g += dot(r, col);
         }
     })
 }
@@ -251,7 +351,7 @@ struct Evaluation {
 }
 
 fn evaluate(
-    design: &Design,
+    design: &Columns<'_>,
     y: &[f64],
     weights: Option<&[f64]>,
     beta: &[f64],
@@ -264,7 +364,7 @@ fn evaluate(
 
 /// The penalised objective and its pieces from one [`pass`] at `beta`.
 fn finish_evaluation(
-    design: &Design,
+    design: &Columns<'_>,
     y: &[f64],
     weights: Option<&[f64]>,
     beta: &[f64],
@@ -379,7 +479,36 @@ pub fn fit_logistic(
     weights: Option<&[f64]>,
     options: &LogisticOptions,
 ) -> Result<LogisticFit> {
-    check_inputs(design, y, weights)?;
+    fit_logistic_columns(&Columns::from_design(design), y, weights, options)
+}
+
+/// [`fit_logistic`] on a design stored by column (for example read in place from a table with
+/// [`Columns::from_table`]): the same fit, without a row-major copy of the data.
+///
+/// # Errors
+/// As [`fit_logistic`].
+///
+/// # Example
+/// ```
+/// use aluna_stats::columns::Columns;
+/// use aluna_stats::design::Design;
+/// use aluna_stats::logistic::{fit_logistic, fit_logistic_columns, LogisticOptions};
+/// use ndarray::array;
+/// let x = array![[1.0, 0.0], [1.0, 0.0], [1.0, 0.0], [1.0, 1.0], [1.0, 1.0], [1.0, 1.0]];
+/// let design = Design::new(x, vec!["intercept".into(), "treated".into()]).unwrap();
+/// let y = [0.0, 0.0, 1.0, 1.0, 1.0, 0.0];
+/// let options = LogisticOptions::default();
+/// let a = fit_logistic_columns(&Columns::from_design(&design), &y, None, &options).unwrap();
+/// let b = fit_logistic(&design, &y, None, &options).unwrap();
+/// assert_eq!(a.coef, b.coef);
+/// ```
+pub fn fit_logistic_columns(
+    design: &Columns<'_>,
+    y: &[f64],
+    weights: Option<&[f64]>,
+    options: &LogisticOptions,
+) -> Result<LogisticFit> {
+    check_inputs(design.rows(), y, weights)?;
     let p = design.cols();
     match options.penalty {
         Penalty::L1(a) | Penalty::L2(a) => ensure!(
@@ -430,6 +559,21 @@ pub fn fit_logistic(
                 }
             },
         };
+        if matches!(options.penalty, Penalty::None | Penalty::L2(_)) {
+            let candidate: Vec<f64> = beta.iter().zip(&step).map(|(b, s)| b + s).collect();
+            if step
+                .iter()
+                .zip(&candidate)
+                .all(|(s, b)| s.abs() <= options.tolerance * (1.0 + b.abs()))
+            {
+                // The full Newton step is already below the tolerance: take it and keep the
+                // information and log-likelihood of the current β (they differ from those at
+                // the new β by a relative amount of the order of the step), saving a pass.
+                beta = candidate;
+                converged = true;
+                break;
+            }
+        }
         let mut t = 1.0;
         let mut next;
         let mut candidate;
@@ -526,7 +670,7 @@ pub fn fit_logistic(
 /// Columns whose coefficients diverge: fitted probabilities numerically 0 or 1 and large
 /// standardised coefficients.
 fn separation(
-    design: &Design,
+    design: &Columns<'_>,
     weights: Option<&[f64]>,
     beta: &[f64],
     intercept: bool,
@@ -537,12 +681,11 @@ fn separation(
     if extreme == 0.0 && converged {
         return Vec::new();
     }
-    let gram = design.gram(weights, true);
-    let total: f64 = weights.map_or(design.rows() as f64, |w| w.iter().sum());
+    let (squares, total) = design.centred_squares(weights);
     let scaled: Vec<(usize, f64)> = (0..p)
         .filter(|&j| !(intercept && j == 0))
         .map(|j| {
-            let sd = (gram[[j, j]] / total.max(1.0)).sqrt();
+            let sd = (squares[j] / total.max(1.0)).sqrt();
             (j, beta[j].abs() * sd)
         })
         .collect();
@@ -591,6 +734,7 @@ pub enum Sandwich<'a> {
 ///
 /// # Example
 /// ```
+/// use aluna_stats::columns::Columns;
 /// use aluna_stats::design::Design;
 /// use aluna_stats::logistic::{fit_logistic, sandwich_covariance, LogisticOptions, Sandwich};
 /// use ndarray::array;
@@ -598,11 +742,12 @@ pub enum Sandwich<'a> {
 /// let design = Design::new(x, vec!["intercept".into(), "treated".into()]).unwrap();
 /// let y = [0.0, 0.0, 1.0, 1.0, 1.0, 0.0];
 /// let fit = fit_logistic(&design, &y, None, &LogisticOptions::default()).unwrap();
-/// let v = sandwich_covariance(&design, &y, None, &fit, Sandwich::Robust).unwrap();
+/// let columns = Columns::from_design(&design);
+/// let v = sandwich_covariance(&columns, &y, None, &fit, Sandwich::Robust).unwrap();
 /// assert!(v[[1, 1]] > 0.0);
 /// ```
 pub fn sandwich_covariance(
-    design: &Design,
+    design: &Columns<'_>,
     y: &[f64],
     weights: Option<&[f64]>,
     fit: &LogisticFit,
@@ -616,14 +761,20 @@ pub fn sandwich_covariance(
     })?;
     let p = design.cols();
     let n = design.rows();
-    let score = |i: usize| -> f64 {
-        let w = weights.map_or(1.0, |w| w[i]);
-        w * (y[i] - sigmoid(dot(design.row(i), &fit.coef)))
-    };
+    ensure!(
+        fit.coef.len() == p,
+        Error::argument(
+            "coef",
+            format!("{} coefficients for {p} columns", fit.coef.len())
+        )
+    );
+    let scores = per_row(design, &fit.coef, |i, eta| {
+        weights.map_or(1.0, |w| w[i]) * (y[i] - sigmoid(eta))
+    });
     let meat = match kind {
         Sandwich::Robust => {
-            let u: Vec<f64> = (0..n).map(|i| score(i).powi(2)).collect();
-            design.weighted_cross(&u)
+            let u: Vec<f64> = scores.iter().map(|r| r * r).collect();
+            weighted_cross(design, &u)
         }
         Sandwich::Cluster(codes) => {
             ensure!(
@@ -632,13 +783,17 @@ pub fn sandwich_covariance(
             );
             let groups = codes.iter().map(|&c| c as usize + 1).max().unwrap_or(0);
             let mut sums = vec![0.0; groups * p];
-            for (i, &g) in codes.iter().enumerate() {
-                let r = score(i);
-                for (s, x) in sums[g as usize * p..(g as usize + 1) * p]
-                    .iter_mut()
-                    .zip(design.row(i))
-                {
-                    *s += r * x;
+            for j in 0..p {
+                let x = design.block(j, 0..n);
+                if x.len() == n {
+                    for ((&g, r), v) in codes.iter().zip(&scores).zip(x) {
+                        sums[g as usize * p + j] += r * v;
+                    }
+                } else {
+                    // The intercept: a column of ones.
+                    for (&g, r) in codes.iter().zip(&scores) {
+                        sums[g as usize * p + j] += r;
+                    }
                 }
             }
             let used = (0..groups)
@@ -696,6 +851,7 @@ pub struct LogisticTerms {
 ///
 /// # Example
 /// ```
+/// use aluna_stats::columns::Columns;
 /// use aluna_stats::design::Design;
 /// use aluna_stats::logistic::{fit_logistic, logistic_terms, LogisticOptions};
 /// use ndarray::array;
@@ -703,18 +859,19 @@ pub struct LogisticTerms {
 /// let design = Design::new(x, vec!["intercept".into(), "treated".into()]).unwrap();
 /// let y = [0.0, 0.0, 1.0, 1.0, 1.0, 0.0];
 /// let fit = fit_logistic(&design, &y, None, &LogisticOptions::default()).unwrap();
-/// let terms = logistic_terms(&design, &y, None, &fit.coef, false).unwrap();
+/// let columns = Columns::from_design(&design);
+/// let terms = logistic_terms(&columns, &y, None, &fit.coef, false).unwrap();
 /// assert!(terms.score.iter().all(|g| g.abs() < 1e-9));
 /// assert!((terms.log_likelihood - fit.log_likelihood).abs() < 1e-12);
 /// ```
 pub fn logistic_terms(
-    design: &Design,
+    design: &Columns<'_>,
     y: &[f64],
     weights: Option<&[f64]>,
     beta: &[f64],
     meat: bool,
 ) -> Result<LogisticTerms> {
-    check_inputs(design, y, weights)?;
+    check_inputs(design.rows(), y, weights)?;
     ensure!(
         beta.len() == design.cols(),
         Error::argument(
@@ -724,13 +881,10 @@ pub fn logistic_terms(
     );
     let (log_likelihood, score, information, extreme) = pass(design, y, weights, beta);
     let meat = meat.then(|| {
-        let u: Vec<f64> = (0..design.rows())
-            .map(|i| {
-                let w = weights.map_or(1.0, |w| w[i]);
-                (w * (y[i] - sigmoid(dot(design.row(i), beta)))).powi(2)
-            })
-            .collect();
-        design.weighted_cross(&u)
+        let u = per_row(design, beta, |i, eta| {
+            (weights.map_or(1.0, |w| w[i]) * (y[i] - sigmoid(eta))).powi(2)
+        });
+        weighted_cross(design, &u)
     });
     let (mut weight_total, mut weighted_events) = (0.0, 0.0);
     for (i, v) in y.iter().enumerate() {
@@ -749,8 +903,8 @@ pub fn logistic_terms(
     })
 }
 
-/// Fitted probabilities `1 / (1 + exp(−xᵀβ))` for every row of a design.
-pub fn predict_proba(design: &Design, coef: &[f64]) -> Result<Vec<f64>> {
+/// Fitted probabilities `1 / (1 + exp(−xᵀβ))` for every row of a design (in parallel blocks).
+pub fn predict_proba(design: &Columns<'_>, coef: &[f64]) -> Result<Vec<f64>> {
     ensure!(
         coef.len() == design.cols(),
         Error::argument(
@@ -758,9 +912,7 @@ pub fn predict_proba(design: &Design, coef: &[f64]) -> Result<Vec<f64>> {
             format!("{} coefficients for {} columns", coef.len(), design.cols())
         )
     );
-    Ok((0..design.rows())
-        .map(|i| sigmoid(dot(design.row(i), coef)))
-        .collect())
+    Ok(per_row(design, coef, |_, eta| sigmoid(eta)))
 }
 
 #[cfg(test)]
@@ -800,7 +952,7 @@ mod tests {
     fn score_is_zero_at_the_estimate() {
         let (d, y) = toy();
         let fit = fit_logistic(&d, &y, None, &LogisticOptions::default()).unwrap();
-        let (_, g, _, _) = pass(&d, &y, None, &fit.coef);
+        let (_, g, _, _) = pass(&Columns::from_design(&d), &y, None, &fit.coef);
         assert!(g.iter().all(|v| v.abs() < 1e-9));
         assert!(fit.converged);
         assert!(fit.log_likelihood > fit.null_log_likelihood);
