@@ -198,7 +198,9 @@ impl<'a> Columns<'a> {
 /// Whether every value is finite, eight at a time.
 fn all_finite(v: &[f64]) -> bool {
     let mut chunks = v.chunks_exact(8);
-    let ok = chunks.by_ref().all(|c| c.iter().fold(true, |ok, x| ok & x.is_finite()));
+    let ok = chunks
+        .by_ref()
+        .all(|c| c.iter().fold(true, |ok, x| ok & x.is_finite()));
     ok && chunks.remainder().iter().all(|x| x.is_finite())
 }
 
@@ -257,6 +259,62 @@ fn dot_impl<const FMA: bool>(a: &[f64], b: &[f64]) -> f64 {
         acc[l] = madd::<FMA>(*x, *y, acc[l]);
     }
     (acc[0] + acc[1]) + (acc[2] + acc[3])
+}
+
+/// `z[i] = h[i] x[i]` and `Σ_i r_i x_i` (four lanes) in one sweep of `x`.
+#[inline(always)]
+fn scale_dot_impl<const FMA: bool>(x: &[f64], h: &[f64], r: &[f64], z: &mut [f64]) -> f64 {
+    let m = x.len().min(h.len()).min(r.len()).min(z.len());
+    let (x, h, r, z) = (&x[..m], &h[..m], &r[..m], &mut z[..m]);
+    let mut acc = [0.0f64; LANES];
+    for (k, ((zo, xv), hv)) in z.iter_mut().zip(x).zip(h).enumerate() {
+        *zo = xv * hv;
+        acc[k % LANES] = madd::<FMA>(r[k], *xv, acc[k % LANES]);
+    }
+    (acc[0] + acc[1]) + (acc[2] + acc[3])
+}
+
+/// [`scale_dot_impl`] with AVX2 vectors and FMA (the same bits as `scale_dot_impl::<true>`).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn scale_dot_avx2(x: &[f64], h: &[f64], r: &[f64], z: &mut [f64]) -> f64 {
+    use std::arch::x86_64::{
+        _mm256_fmadd_pd, _mm256_loadu_pd, _mm256_mul_pd, _mm256_setzero_pd, _mm256_storeu_pd,
+    };
+    let m = x.len().min(h.len()).min(r.len()).min(z.len());
+    let body = m - m % LANES;
+    let mut acc = _mm256_setzero_pd();
+    let mut i = 0;
+    while i < body {
+        // SAFETY: `i + LANES <= m` and every slice holds at least `m` elements, so the loads
+        // and the store of four doubles stay inside their slices.
+        unsafe {
+            let xv = _mm256_loadu_pd(x.as_ptr().add(i));
+            let hv = _mm256_loadu_pd(h.as_ptr().add(i));
+            let rv = _mm256_loadu_pd(r.as_ptr().add(i));
+            _mm256_storeu_pd(z.as_mut_ptr().add(i), _mm256_mul_pd(xv, hv));
+            acc = _mm256_fmadd_pd(rv, xv, acc);
+        }
+        i += LANES;
+    }
+    let mut lanes = to_array(acc);
+    for i in body..m {
+        z[i] = x[i] * h[i];
+        lanes[i - body] = r[i].mul_add(x[i], lanes[i - body]);
+    }
+    (lanes[0] + lanes[1]) + (lanes[2] + lanes[3])
+}
+
+/// `z[i] = h[i] x[i]` for every row of a block, returning `Σ_i r_i x_i` (four lanes): the
+/// scaled column for the Gram kernel and a score sum from one read of the column.
+pub fn scale_dot(x: &[f64], h: &[f64], r: &[f64], z: &mut [f64]) -> f64 {
+    #[cfg(target_arch = "x86_64")]
+    if has_fma() {
+        // SAFETY: the CPU supports AVX2 and FMA (checked just above), the only requirements of
+        // `scale_dot_avx2`.
+        return unsafe { scale_dot_avx2(x, h, r, z) };
+    }
+    scale_dot_impl::<false>(x, h, r, z)
 }
 
 /// One tile of the Gram kernel: `Σ_i z_a[i] x_b[i]` for two `a` and four `b` columns.
@@ -408,10 +466,73 @@ fn to_array(v: std::arch::x86_64::__m256d) -> [f64; 4] {
     out
 }
 
+/// [`tile`] with AVX-512 vectors of eight lanes and FMA (lanes added pairwise at the end).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx2,fma")]
+fn tile_avx512(z: [&[f64]; 2], x: [&[f64]; 4]) -> [[f64; 4]; 2] {
+    use std::arch::x86_64::{__m512d, _mm512_fmadd_pd, _mm512_loadu_pd, _mm512_setzero_pd};
+    const W: usize = 8;
+    let m = z
+        .iter()
+        .map(|c| c.len())
+        .chain(x.iter().map(|c| c.len()))
+        .min()
+        .unwrap_or(0);
+    let body = m - m % W;
+    let mut acc: [[__m512d; 4]; 2] = [[_mm512_setzero_pd(); 4]; 2];
+    let (z0, z1) = (&z[0][..m], &z[1][..m]);
+    let (x0, x1, x2, x3) = (&x[0][..m], &x[1][..m], &x[2][..m], &x[3][..m]);
+    let mut i = 0;
+    while i < body {
+        // SAFETY: `i + W <= body <= m`, and every slice has at least `m` elements, so each
+        // unaligned load of eight doubles stays inside its slice.
+        let (a0, a1, b0, b1, b2, b3) = unsafe {
+            (
+                _mm512_loadu_pd(z0.as_ptr().add(i)),
+                _mm512_loadu_pd(z1.as_ptr().add(i)),
+                _mm512_loadu_pd(x0.as_ptr().add(i)),
+                _mm512_loadu_pd(x1.as_ptr().add(i)),
+                _mm512_loadu_pd(x2.as_ptr().add(i)),
+                _mm512_loadu_pd(x3.as_ptr().add(i)),
+            )
+        };
+        acc[0][0] = _mm512_fmadd_pd(a0, b0, acc[0][0]);
+        acc[1][0] = _mm512_fmadd_pd(a1, b0, acc[1][0]);
+        acc[0][1] = _mm512_fmadd_pd(a0, b1, acc[0][1]);
+        acc[1][1] = _mm512_fmadd_pd(a1, b1, acc[1][1]);
+        acc[0][2] = _mm512_fmadd_pd(a0, b2, acc[0][2]);
+        acc[1][2] = _mm512_fmadd_pd(a1, b2, acc[1][2]);
+        acc[0][3] = _mm512_fmadd_pd(a0, b3, acc[0][3]);
+        acc[1][3] = _mm512_fmadd_pd(a1, b3, acc[1][3]);
+        i += W;
+    }
+    let mut out = [[0.0; 4]; 2];
+    for r in 0..2 {
+        for k in 0..4 {
+            let mut l = [0.0f64; W];
+            // SAFETY: `l` holds eight doubles, the 64 bytes the unaligned store writes.
+            unsafe { std::arch::x86_64::_mm512_storeu_pd(l.as_mut_ptr(), acc[r][k]) };
+            for i in body..m {
+                let zr = if r == 0 { z0[i] } else { z1[i] };
+                let xk = [x0[i], x1[i], x2[i], x3[i]][k];
+                l[i - body] = zr.mul_add(xk, l[i - body]);
+            }
+            out[r][k] = ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]));
+        }
+    }
+    out
+}
+
 /// Add `Σ_i z_a[i] x_b[i]` for `b ≥ a` to the row-major `p × p` accumulator `acc` (upper
-/// triangle; the lower one is left alone). `z` and `x` are the block's columns.
+/// triangle; the lower one is left alone), in tiles of two `a` by four `b` columns computed by
+/// `tile`. `z` and `x` are the block's columns.
 #[inline(always)]
-fn cross_upper_impl<const FMA: bool>(z: &[&[f64]], x: &[&[f64]], acc: &mut [f64]) {
+fn cross_upper_with(
+    z: &[&[f64]],
+    x: &[&[f64]],
+    acc: &mut [f64],
+    tile: impl Fn([&[f64]; 2], [&[f64]; 4]) -> [[f64; 4]; 2],
+) {
     let p = x.len();
     let mut a = 0;
     while a < p {
@@ -424,18 +545,7 @@ fn cross_upper_impl<const FMA: bool>(z: &[&[f64]], x: &[&[f64]], acc: &mut [f64]
                 (b + 2).min(p - 1),
                 (b + 3).min(p - 1),
             ];
-            let zs = [z[a], z[a1]];
-            let xs = [x[bs[0]], x[bs[1]], x[bs[2]], x[bs[3]]];
-            #[cfg(target_arch = "x86_64")]
-            let t = if FMA {
-                // SAFETY: `FMA` is true only in `cross_upper_fma`, which runs only after the CPU
-                // was found to support AVX2 and FMA.
-                unsafe { tile_avx2(zs, xs) }
-            } else {
-                tile::<FMA>(zs, xs)
-            };
-            #[cfg(not(target_arch = "x86_64"))]
-            let t = tile::<FMA>(zs, xs);
+            let t = tile([z[a], z[a1]], [x[bs[0]], x[bs[1]], x[bs[2]], x[bs[3]]]);
             for (k, &bk) in bs.iter().enumerate() {
                 if bk != b + k {
                     break;
@@ -449,6 +559,28 @@ fn cross_upper_impl<const FMA: bool>(z: &[&[f64]], x: &[&[f64]], acc: &mut [f64]
         }
         a += 2;
     }
+}
+
+/// Add `Σ_i z_a[i] x_b[i]` for `b ≥ a` to the upper triangle of a row-major `p × p`
+/// accumulator (`z` and `x` hold one block's columns; `z_a = h ∘ x_a` gives `Xᵀ H X`).
+///
+/// Uses eight-lane AVX-512 or four-lane AVX2 vectors with FMA when the CPU has them (the
+/// lanes, and so the last bits, differ between the three paths; each is deterministic).
+pub fn cross_upper(z: &[&[f64]], x: &[&[f64]], acc: &mut [f64]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx512f") && has_fma() {
+            // SAFETY: the CPU supports AVX-512F, AVX2 and FMA (checked just above), the only
+            // requirements of `tile_avx512`.
+            return cross_upper_with(z, x, acc, |zs, xs| unsafe { tile_avx512(zs, xs) });
+        }
+        if has_fma() {
+            // SAFETY: the CPU supports AVX2 and FMA (checked just above), the only requirements
+            // of `tile_avx2`.
+            return cross_upper_with(z, x, acc, |zs, xs| unsafe { tile_avx2(zs, xs) });
+        }
+    }
+    cross_upper_with(z, x, acc, tile::<false>)
 }
 
 macro_rules! dispatch {
@@ -491,15 +623,6 @@ pub fn dot(a: &[f64], b: &[f64]) -> f64 {
     }
     dot_impl::<false>(a, b)
 }
-
-dispatch!(
-    /// Add `Σ_i z_a[i] x_b[i]` for `b ≥ a` to the upper triangle of a row-major `p × p`
-    /// accumulator (`z` and `x` hold one block's columns; `z_a = h ∘ x_a` gives `Xᵀ H X`).
-    cross_upper,
-    cross_upper_fma,
-    cross_upper_impl,
-    (z: &[&[f64]], x: &[&[f64]], acc: &mut [f64]) -> ()
-);
 
 #[cfg(test)]
 mod tests {
