@@ -142,6 +142,25 @@ impl<'a> Columns<'a> {
         }
     }
 
+    /// The rows `rows` (in that order), copied.
+    pub fn take_rows(&self, rows: &[usize]) -> Columns<'static> {
+        let sources = self
+            .sources
+            .iter()
+            .map(|s| match s {
+                Source::Ones => Source::Ones,
+                Source::Values(v) => {
+                    Source::Values(Cow::Owned(rows.iter().map(|&i| v[i]).collect()))
+                }
+            })
+            .collect();
+        Columns {
+            sources,
+            names: self.names.clone(),
+            n: rows.len(),
+        }
+    }
+
     /// Rows `range` (at most [`BLOCK`]) of every column.
     pub fn blocks(&self, range: Range<usize>) -> Vec<&[f64]> {
         (0..self.cols())
