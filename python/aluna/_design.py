@@ -188,7 +188,7 @@ def _as_term(spec: Any, df: pl.DataFrame) -> Term:
             raise ColumnError(
                 f"covariate `{spec}` not found; the table has: {', '.join(df.columns)}"
             )
-        dtype = df.schema[spec]
+        dtype = df.get_column(spec).dtype
         if dtype in (pl.String, pl.Categorical) or isinstance(dtype, pl.Enum):
             return Categorical(spec)
         if dtype.is_numeric() or dtype == pl.Boolean:
@@ -249,7 +249,7 @@ def _rcs_basis(x: np.ndarray, knots: Sequence[float]) -> list[np.ndarray]:
 
 def _encode(term: Term, df: pl.DataFrame) -> _Encoded:
     if isinstance(term, Numeric):
-        dtype = df.schema[term.column]
+        dtype = df.get_column(term.column).dtype
         if not (dtype.is_numeric() or dtype == pl.Boolean):
             raise ColumnError(
                 f"covariate `{term.column}`: expected numbers, found {dtype}; "
@@ -330,7 +330,7 @@ def _null_mask(df: pl.DataFrame, columns: Sequence[str]) -> pl.Series:
     exprs = []
     for c in columns:
         e = pl.col(c).is_null()
-        if df.schema[c].is_float():
+        if df.get_column(c).dtype.is_float():
             e = e | pl.col(c).is_nan()
         exprs.append(e)
     if not exprs:
@@ -339,7 +339,16 @@ def _null_mask(df: pl.DataFrame, columns: Sequence[str]) -> pl.Series:
 
 
 def _check_missing(df: pl.DataFrame, columns: Sequence[str], *, what: str) -> None:
+    # Null counts are stored; NaN is looked for in every float column at once (one polars
+    # query, run in parallel), and only flagged columns are examined row by row.
+    flagged = {c for c in columns if df.get_column(c).null_count()}
+    floats = [c for c in columns if df.get_column(c).dtype.is_float()]
+    if floats:
+        found = df.select([pl.col(c).is_nan().any().alias(c) for c in floats]).row(0)
+        flagged.update(c for c, bad in zip(floats, found, strict=True) if bad)
     for c in columns:
+        if c not in flagged:
+            continue
         col = df.get_column(c)
         has_nan = col.dtype.is_float() and bool(col.is_nan().any())
         if col.null_count() == 0 and not has_nan:
