@@ -389,7 +389,7 @@ fn tile<const FMA: bool>(z: [&[f64]; 2], x: [&[f64]; 4]) -> [[f64; 4]; 2] {
 /// bits as `tile::<true>`.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-fn tile_avx2(z: [&[f64]; 2], x: [&[f64]; 4]) -> [[f64; 4]; 2] {
+fn tile_avx2(z: [&[f64]; 2], x: [&[f64]; 4], pre: &[f64]) -> [[f64; 4]; 2] {
     use std::arch::x86_64::{__m256d, _mm256_fmadd_pd, _mm256_loadu_pd, _mm256_setzero_pd};
     let m = z
         .iter()
@@ -423,6 +423,9 @@ fn tile_avx2(z: [&[f64]; 2], x: [&[f64]; 4]) -> [[f64; 4]; 2] {
         acc[1][2] = _mm256_fmadd_pd(a1, b2, acc[1][2]);
         acc[0][3] = _mm256_fmadd_pd(a0, b3, acc[0][3]);
         acc[1][3] = _mm256_fmadd_pd(a1, b3, acc[1][3]);
+        if i % 8 == 0 {
+            prefetch(pre, i);
+        }
         i += LANES;
     }
     let mut lanes = [[[0.0f64; LANES]; 4]; 2];
@@ -488,7 +491,7 @@ fn to_array(v: std::arch::x86_64::__m256d) -> [f64; 4] {
 /// [`tile`] with AVX-512 vectors of eight lanes and FMA (lanes added pairwise at the end).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx2,fma")]
-fn tile_avx512(z: [&[f64]; 2], x: [&[f64]; 4]) -> [[f64; 4]; 2] {
+fn tile_avx512(z: [&[f64]; 2], x: [&[f64]; 4], pre: &[f64]) -> [[f64; 4]; 2] {
     use std::arch::x86_64::{__m512d, _mm512_fmadd_pd, _mm512_loadu_pd, _mm512_setzero_pd};
     const W: usize = 8;
     let m = z
@@ -523,6 +526,7 @@ fn tile_avx512(z: [&[f64]; 2], x: [&[f64]; 4]) -> [[f64; 4]; 2] {
         acc[1][2] = _mm512_fmadd_pd(a1, b2, acc[1][2]);
         acc[0][3] = _mm512_fmadd_pd(a0, b3, acc[0][3]);
         acc[1][3] = _mm512_fmadd_pd(a1, b3, acc[1][3]);
+        prefetch(pre, i);
         i += W;
     }
     let mut out = [[0.0; 4]; 2];
@@ -542,17 +546,35 @@ fn tile_avx512(z: [&[f64]; 2], x: [&[f64]; 4]) -> [[f64; 4]; 2] {
     out
 }
 
+/// Ask for the cache line holding `pre[i]` (nothing if `i` is past the end): the kernels fetch
+/// the next sub-block's columns while they compute on this one.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn prefetch(pre: &[f64], i: usize) {
+    if let Some(v) = pre.get(i) {
+        // SAFETY: a prefetch has no effect other than on the caches and cannot fault; the
+        // address is that of an element of `pre`.
+        unsafe {
+            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+                (v as *const f64).cast::<i8>(),
+            )
+        };
+    }
+}
+
 /// Add `Σ_i z_a[i] x_b[i]` for `b ≥ a` to the row-major `p × p` accumulator `acc` (upper
 /// triangle; the lower one is left alone), in tiles of two `a` by four `b` columns computed by
-/// `tile`. `z` and `x` are the block's columns.
+/// `tile`. `z` and `x` are the block's columns; tile number `t` also prefetches `next[t]`.
 #[inline(always)]
 fn cross_upper_with(
     z: &[&[f64]],
     x: &[&[f64]],
+    next: &[&[f64]],
     acc: &mut [f64],
-    tile: impl Fn([&[f64]; 2], [&[f64]; 4]) -> [[f64; 4]; 2],
+    tile: impl Fn([&[f64]; 2], [&[f64]; 4], &[f64]) -> [[f64; 4]; 2],
 ) {
     let p = x.len();
+    let mut t = 0;
     let mut a = 0;
     while a < p {
         let a1 = (a + 1).min(p - 1);
@@ -564,7 +586,9 @@ fn cross_upper_with(
                 (b + 2).min(p - 1),
                 (b + 3).min(p - 1),
             ];
-            let t = tile([z[a], z[a1]], [x[bs[0]], x[bs[1]], x[bs[2]], x[bs[3]]]);
+            let pre = next.get(t).copied().unwrap_or(&[]);
+            t += 1;
+            let t = tile([z[a], z[a1]], [x[bs[0]], x[bs[1]], x[bs[2]], x[bs[3]]], pre);
             for (k, &bk) in bs.iter().enumerate() {
                 if bk != b + k {
                     break;
@@ -584,22 +608,27 @@ fn cross_upper_with(
 /// accumulator (`z` and `x` hold one block's columns; `z_a = h ∘ x_a` gives `Xᵀ H X`).
 ///
 /// Uses eight-lane AVX-512 or four-lane AVX2 vectors with FMA when the CPU has them (the
-/// lanes, and so the last bits, differ between the three paths; each is deterministic).
-pub fn cross_upper(z: &[&[f64]], x: &[&[f64]], acc: &mut [f64]) {
+/// lanes, and so the last bits, differ between the three paths; each is deterministic). The
+/// columns `next` (the next rows to be swept, or none) are prefetched into the cache meanwhile.
+pub fn cross_upper(z: &[&[f64]], x: &[&[f64]], next: &[&[f64]], acc: &mut [f64]) {
     #[cfg(target_arch = "x86_64")]
     {
         if std::arch::is_x86_feature_detected!("avx512f") && has_fma() {
             // SAFETY: the CPU supports AVX-512F, AVX2 and FMA (checked just above), the only
             // requirements of `tile_avx512`.
-            return cross_upper_with(z, x, acc, |zs, xs| unsafe { tile_avx512(zs, xs) });
+            return cross_upper_with(z, x, next, acc, |zs, xs, pre| unsafe {
+                tile_avx512(zs, xs, pre)
+            });
         }
         if has_fma() {
             // SAFETY: the CPU supports AVX2 and FMA (checked just above), the only requirements
             // of `tile_avx2`.
-            return cross_upper_with(z, x, acc, |zs, xs| unsafe { tile_avx2(zs, xs) });
+            return cross_upper_with(z, x, next, acc, |zs, xs, pre| unsafe {
+                tile_avx2(zs, xs, pre)
+            });
         }
     }
-    cross_upper_with(z, x, acc, tile::<false>)
+    cross_upper_with(z, x, next, acc, |zs, xs, _| tile::<false>(zs, xs))
 }
 
 macro_rules! dispatch {
@@ -677,7 +706,7 @@ mod tests {
             let zs: Vec<&[f64]> = z.iter().map(|c| &c[..]).collect();
             let xs: Vec<&[f64]> = x.iter().map(|c| &c[..]).collect();
             let mut acc = vec![0.0; p * p];
-            cross_upper(&zs, &xs, &mut acc);
+            cross_upper(&zs, &xs, &xs, &mut acc);
             let expect = naive(&x, &h);
             for a in 0..p {
                 for b in 0..p {

@@ -157,7 +157,7 @@ fn add_block_cross(x: &[&[f64]], h: &[f64], z: &mut [f64], acc: &mut [f64]) {
         }
     }
     let zs: Vec<&[f64]> = z[..x.len() * m].chunks_exact(m.max(1)).collect();
-    cross_upper(&zs, x, acc);
+    cross_upper(&zs, x, &[], acc);
 }
 
 /// `Σ_i u_i x_i x_iᵀ` over all rows, for per-row weights `u` (any sign), in parallel blocks
@@ -253,10 +253,15 @@ fn pass(
         let (head, cross) = acc.split_at_mut(2 + p);
         let (totals, grad) = head.split_at_mut(2);
         // Sub-blocks small enough that their columns stay in cache between the steps.
-        for range in aluna_core::parallel::chunks(block.len(), SUB) {
+        let subs = aluna_core::parallel::chunks(block.len(), SUB);
+        for (k, range) in subs.iter().enumerate() {
             let range = block.start + range.start..block.start + range.end;
             let m = range.len();
             let x = columns.blocks(range.clone());
+            let next = subs
+                .get(k + 1)
+                .map(|r| columns.blocks(block.start + r.start..block.start + r.end))
+                .unwrap_or_default();
             let eta = &mut s.eta[..m];
             linear_predictor(&x, beta, eta);
             let (r, h) = (&mut s.r[..m], &mut s.h[..m]);
@@ -272,7 +277,7 @@ fn pass(
                 *g += scale_dot(col, h, r, za);
             }
             let zs: Vec<&[f64]> = z.chunks_exact(m).collect();
-            cross_upper(&zs, &x, cross);
+            cross_upper(&zs, &x, &next, cross);
         }
     });
     let hess = symmetric_from_upper(&sums[2 + p..], p);
