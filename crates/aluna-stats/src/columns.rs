@@ -7,11 +7,13 @@
 //! work on fixed blocks of [`BLOCK`] rows, column by column.
 //!
 //! The Gram kernel computes the upper triangle only (`p (p + 1) / 2` dot products), in tiles of
-//! two by four columns with four lanes per accumulator, so that each loaded value serves several
-//! products. On x86-64 CPUs with AVX2 and FMA the same code is compiled for them and chosen at
-//! run time; the lanes, the tiles and the order of every sum are fixed, so results are the same
-//! for any number of threads (blocks are summed in block order by the callers). On CPUs without
-//! FMA the products are rounded before they are added, which changes the last bits.
+//! two by four columns with four lanes per accumulator (eight with AVX-512), so that each loaded
+//! value serves several products, and prefetches the next rows' columns as it goes. On x86-64
+//! CPUs with AVX-512F, or AVX2 and FMA, vector code is chosen at run time; the lanes, the tiles
+//! and the order of every sum are fixed, so results are the same for any number of threads
+//! (blocks are summed in block order by the callers). The paths differ in their last bits: on
+//! CPUs without FMA the products are rounded before they are added, and AVX-512 adds eight
+//! lanes instead of four.
 
 use std::borrow::Cow;
 use std::ops::Range;
