@@ -339,22 +339,15 @@ def _null_mask(df: pl.DataFrame, columns: Sequence[str]) -> pl.Series:
 
 
 def _check_missing(df: pl.DataFrame, columns: Sequence[str], *, what: str) -> None:
-    if not columns:
-        return
-    # One query for all columns (polars runs it in parallel); rows are looked up only when a
-    # column has a gap.
-    flags = df.select(
-        [
-            (
-                (pl.col(c).null_count() > 0) | pl.col(c).is_nan().any()
-                if df.get_column(c).dtype.is_float()
-                else pl.col(c).null_count() > 0
-            ).alias(c)
-            for c in columns
-        ]
-    ).row(0)
-    for c, flagged in zip(columns, flags, strict=True):
-        if not flagged:
+    # Null counts are stored; NaN is looked for in every float column at once (one polars
+    # query, run in parallel), and only flagged columns are examined row by row.
+    flagged = {c for c in columns if df.get_column(c).null_count()}
+    floats = [c for c in columns if df.get_column(c).dtype.is_float()]
+    if floats:
+        has_nan = df.select([pl.col(c).is_nan().any().alias(c) for c in floats]).row(0)
+        flagged.update(c for c, bad in zip(floats, has_nan, strict=True) if bad)
+    for c in columns:
+        if c not in flagged:
             continue
         col = df.get_column(c)
         has_nan = col.dtype.is_float() and bool(col.is_nan().any())

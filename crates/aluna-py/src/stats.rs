@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use aluna_core::table::Table;
 use aluna_core::Error;
+use aluna_stats::columns::Columns;
 use aluna_stats::competing::{
     cumulative_incidence, fine_gray_robust_covariance, fit_fine_gray, gray_test_stratified,
     FineGrayOptions,
@@ -17,8 +18,8 @@ use aluna_stats::cox::{
 };
 use aluna_stats::design::Design;
 use aluna_stats::logistic::{
-    fit_logistic, logistic_terms, predict_proba, sandwich_covariance, LogisticOptions, Penalty,
-    Sandwich,
+    fit_logistic_columns, logistic_terms, predict_proba, sandwich_covariance, LogisticOptions,
+    Penalty, Sandwich,
 };
 use aluna_stats::survival::{
     kaplan_meier, logrank, mean_cumulative_function, nelson_aalen, sorted_codes, CurveOptions,
@@ -87,7 +88,7 @@ pub(crate) fn logistic_fit<'py>(
     };
     let t = table(frame);
     let (fit, robust_cov) = run_detached(py, threads, move |_| {
-        let design = Design::from_table(&t, &covariates, intercept)?;
+        let design = Columns::from_table(&t, &covariates, intercept)?;
         let y = t.column(&outcome)?.f64_values("an outcome of 0 or 1")?;
         let w = optional_f64(&t, weights.as_deref())?;
         let options = LogisticOptions {
@@ -96,7 +97,7 @@ pub(crate) fn logistic_fit<'py>(
             max_iterations: max_iter,
             ..Default::default()
         };
-        let fit = fit_logistic(&design, &y, w.as_deref(), &options)?;
+        let fit = fit_logistic_columns(&design, &y, w.as_deref(), &options)?;
         let robust_cov = match (&cluster, robust) {
             (Some(c), _) => {
                 let codes = codes_of(&t, c)?;
@@ -151,7 +152,7 @@ pub(crate) fn logistic_terms_of<'py>(
 ) -> PyResult<Bound<'py, PyDict>> {
     let t = table(frame);
     let terms = run_detached(py, threads, move |_| {
-        let design = Design::from_table(&t, &covariates, intercept)?;
+        let design = Columns::from_table(&t, &covariates, intercept)?;
         let y = t.column(&outcome)?.f64_values("an outcome of 0 or 1")?;
         let w = optional_f64(&t, weights.as_deref())?;
         logistic_terms(&design, &y, w.as_deref(), &coef, meat)
@@ -180,7 +181,7 @@ pub(crate) fn logistic_predict(
 ) -> PyResult<PyTable> {
     let t = table(frame);
     let p = run_detached(py, threads, move |_| {
-        let design = Design::from_table(&t, &covariates, intercept)?;
+        let design = Columns::from_table(&t, &covariates, intercept)?;
         predict_proba(&design, &coef)
     })?;
     output(vec![(

@@ -5,6 +5,7 @@
 
 pub mod careers;
 pub mod causal;
+pub mod columns;
 pub mod competing;
 pub mod cox;
 pub mod design;

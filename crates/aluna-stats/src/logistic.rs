@@ -18,9 +18,12 @@
 use aluna_core::{ensure, Error, Result};
 use ndarray::Array2;
 
-use crate::design::{
-    add_cross_scaled, add_outer_upper, block_fold, dot4, full_matrix, symmetric_from_upper, Design,
-};
+use std::ops::Range;
+
+use rayon::prelude::*;
+
+use crate::columns::{cross_upper, dot, linear_predictor, scale_dot, Columns};
+use crate::design::{add_outer_upper, symmetric_from_upper, Design, BLOCK};
 use crate::linalg::{sandwich, Cholesky};
 
 /// The penalty of a logistic regression.
@@ -95,13 +98,97 @@ fn sigmoid(eta: f64) -> f64 {
     }
 }
 
-#[inline]
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
+/// Rows per sub-block inside a block of [`BLOCK`] rows: the columns of a sub-block stay in the
+/// core's cache while it is swept several times.
+const SUB: usize = 512;
+
+/// Per-block work space of the passes.
+struct Scratch {
+    eta: Vec<f64>,
+    r: Vec<f64>,
+    h: Vec<f64>,
+    z: Vec<f64>,
 }
 
-fn check_inputs(design: &Design, y: &[f64], weights: Option<&[f64]>) -> Result<()> {
-    let n = design.rows();
+impl Scratch {
+    fn new(p: usize) -> Self {
+        Self {
+            eta: vec![0.0; BLOCK],
+            r: vec![0.0; BLOCK],
+            h: vec![0.0; BLOCK],
+            z: vec![0.0; BLOCK * p],
+        }
+    }
+}
+
+/// Fold rows `0..n` into `len` floats in fixed blocks of [`BLOCK`] rows, in parallel, with
+/// reusable scratch space; block results are added in block order (the same bits for any number
+/// of threads).
+fn fold_blocks<F>(n: usize, p: usize, len: usize, fold: F) -> Vec<f64>
+where
+    F: Fn(Range<usize>, &mut Scratch, &mut [f64]) + Sync,
+{
+    let ranges = aluna_core::parallel::chunks(n, BLOCK);
+    let parts: Vec<Vec<f64>> = ranges
+        .par_iter()
+        .map_init(
+            || Scratch::new(p),
+            |scratch, r| {
+                let mut acc = vec![0.0; len];
+                fold(r.clone(), scratch, &mut acc);
+                acc
+            },
+        )
+        .collect();
+    let mut total = vec![0.0; len];
+    for part in &parts {
+        total.iter_mut().zip(part).for_each(|(t, x)| *t += x);
+    }
+    total
+}
+
+/// Add `Σ_i h_i x_i x_iᵀ` over one block (columns `x`, weights `h`) to the upper triangle of
+/// the row-major `p × p` accumulator `acc`, using `z` as space for the scaled columns.
+fn add_block_cross(x: &[&[f64]], h: &[f64], z: &mut [f64], acc: &mut [f64]) {
+    let m = h.len();
+    for (a, col) in x.iter().enumerate() {
+        for ((o, v), w) in z[a * m..(a + 1) * m].iter_mut().zip(col.iter()).zip(h) {
+            *o = v * w;
+        }
+    }
+    let zs: Vec<&[f64]> = z[..x.len() * m].chunks_exact(m.max(1)).collect();
+    cross_upper(&zs, x, &[], acc);
+}
+
+/// `Σ_i u_i x_i x_iᵀ` over all rows, for per-row weights `u` (any sign), in parallel blocks
+/// summed in block order.
+fn weighted_cross(columns: &Columns<'_>, u: &[f64]) -> Array2<f64> {
+    let p = columns.cols();
+    let sums = fold_blocks(columns.rows(), p, p * p, |range, s, acc| {
+        let x = columns.blocks(range.clone());
+        add_block_cross(&x, &u[range], &mut s.z, acc);
+    });
+    symmetric_from_upper(&sums, p)
+}
+
+/// Per-row values `f(i, η_i)` over all rows, computed in parallel blocks.
+fn per_row(columns: &Columns<'_>, beta: &[f64], f: impl Fn(usize, f64) -> f64 + Sync) -> Vec<f64> {
+    let ranges = aluna_core::parallel::chunks(columns.rows(), BLOCK);
+    let parts: Vec<Vec<f64>> = ranges
+        .par_iter()
+        .map(|r| {
+            let mut eta = vec![0.0; r.len()];
+            linear_predictor(&columns.blocks(r.clone()), beta, &mut eta);
+            eta.iter()
+                .enumerate()
+                .map(|(k, &e)| f(r.start + k, e))
+                .collect()
+        })
+        .collect();
+    parts.concat()
+}
+
+fn check_inputs(n: usize, y: &[f64], weights: Option<&[f64]>) -> Result<()> {
     ensure!(
         y.len() == n,
         Error::argument("outcome", format!("{} outcomes for {n} rows", y.len()))
@@ -152,83 +239,155 @@ fn log1p_unit(z: f64) -> f64 {
 /// One pass: log-likelihood, score and information at `beta`, and the number of rows whose
 /// linear predictor exceeds 20 in size (fitted probabilities at 0 or 1).
 ///
-/// Each block of rows is read once: the linear predictor, `μ` and the score per row, and the
-/// rows scaled by `w μ (1 − μ)` for the information `Xᵀ W X`, one matrix product per block.
-/// Blocks are summed in block order.
+/// Each block of rows is read column by column: the linear predictor, then `μ`, the residual
+/// `w (y − μ)` and the weight `w μ (1 − μ)` per row, then the score (one dot product per column)
+/// and the upper triangle of the information `Xᵀ W X`. Blocks are summed in block order.
 fn pass(
-    design: &Design,
+    columns: &Columns<'_>,
     y: &[f64],
     weights: Option<&[f64]>,
     beta: &[f64],
 ) -> (f64, Vec<f64>, Array2<f64>, f64) {
-    let p = design.cols();
-    let x = design.as_slice();
-    let sums = block_fold(design.rows(), 2 + p + p * p, |range, acc| {
+    let p = columns.cols();
+    let sums = fold_blocks(columns.rows(), p, 2 + p + p * p, |block, s, acc| {
         let (head, cross) = acc.split_at_mut(2 + p);
         let (totals, grad) = head.split_at_mut(2);
-        let block = &x[range.start * p..range.end * p];
-        let mut scaled = Vec::with_capacity(block.len());
-        let (mut ll, mut extreme) = (0.0, 0.0);
-        for (xi, i) in block.chunks_exact(p.max(1)).zip(range.clone()) {
-            let w = weights.map_or(1.0, |w| w[i]);
-            let e = dot4(xi, beta);
-            // One exp serves both: z = exp(-|η|), μ and log(1 + e^η) from it.
-            let z = (-e.abs()).exp();
-            let mu = if e >= 0.0 {
-                1.0 / (1.0 + z)
-            } else {
-                z / (1.0 + z)
+        // Sub-blocks small enough that their columns stay in cache between the steps.
+        let subs = aluna_core::parallel::chunks(block.len(), SUB);
+        for (k, range) in subs.iter().enumerate() {
+            let range = block.start + range.start..block.start + range.end;
+            let m = range.len();
+            let x = columns.blocks(range.clone());
+            let next = subs
+                .get(k + 1)
+                .map(|r| columns.blocks(block.start + r.start..block.start + r.end))
+                .unwrap_or_default();
+            let eta = &mut s.eta[..m];
+            linear_predictor(&x, beta, eta);
+            let (r, h) = (&mut s.r[..m], &mut s.h[..m]);
+            let yb = &y[range.clone()];
+            let (ll, extreme) = match weights {
+                None => rows_unweighted(eta, yb, r, h),
+                Some(w) => rows_weighted(eta, yb, &w[range.clone()], r, h),
             };
-            if w != 0.0 {
-                ll += w * (y[i] * e - (e.max(0.0) + log1p_unit(z)));
-                if e.abs() > 20.0 {
-                    extreme += 1.0;
-                }
+            totals[0] += ll;
+            totals[1] += extreme;
+            let z = &mut s.z[..p * m];
+            for ((g, col), za) in grad.iter_mut().zip(&x).zip(z.chunks_exact_mut(m)) {
+                *g += scale_dot(col, h, r, za);
             }
-            let r = w * (y[i] - mu);
-            for (g, v) in grad.iter_mut().zip(xi) {
-                *g += r * v;
-            }
-            let h = w * mu * (1.0 - mu);
-            scaled.extend(xi.iter().map(|v| v * h));
-        }
-        totals[0] += ll;
-        totals[1] += extreme;
-        if let Ok(xb) = ndarray::ArrayView2::from_shape((range.len(), p), block) {
-            add_cross_scaled(cross, xb, &scaled, p);
+            let zs: Vec<&[f64]> = z.chunks_exact(m).collect();
+            cross_upper(&zs, &x, &next, cross);
         }
     });
-    let hess = full_matrix(sums[2 + p..].to_vec(), p);
+    let hess = symmetric_from_upper(&sums[2 + p..], p);
     (sums[0], sums[2..2 + p].to_vec(), hess, sums[1])
+}
+
+/// `μ`, the residual `y − μ` and the weight `μ (1 − μ)` of each row of a block from its linear
+/// predictor (into `r` and `h`); returns the block's log-likelihood and its number of rows with
+/// `|η| > 20`.
+///
+/// One `exp` per row: with `z = exp(−|η|)`, `μ` is `1/(1 + z)` or `z/(1 + z)`,
+/// `μ (1 − μ) = z/(1 + z)²`, and `log(1 + e^η) = max(η, 0) + log(1 + z)`. The logarithms are
+/// taken of products of up to 128 factors `1 + z ∈ [1, 2]` (four running products, one per
+/// lane), which cannot overflow; terms with `z < 10⁻⁸`, which `1 + z` would round, are added
+/// as `z − z²/2` instead.
+fn rows_unweighted(eta: &[f64], y: &[f64], r: &mut [f64], h: &mut [f64]) -> (f64, f64) {
+    let mut linear = 0.0;
+    let mut extreme = 0.0;
+    let mut small = 0.0;
+    let mut logs = 0.0;
+    for ((e, yv), (rv, hv)) in eta
+        .chunks(4 * 128)
+        .zip(y.chunks(4 * 128))
+        .zip(r.chunks_mut(4 * 128).zip(h.chunks_mut(4 * 128)))
+    {
+        let mut prod = [1.0f64; 4];
+        for (k, (((&e, &yk), rk), hk)) in e
+            .iter()
+            .zip(yv)
+            .zip(rv.iter_mut())
+            .zip(hv.iter_mut())
+            .enumerate()
+        {
+            let z = (-e.abs()).exp();
+            let d = 1.0 / (1.0 + z);
+            let mu = if e >= 0.0 { d } else { z * d };
+            *rk = yk - mu;
+            *hk = z * d * d;
+            linear += yk * e - e.max(0.0);
+            if e.abs() > 20.0 {
+                extreme += 1.0;
+            }
+            if z < 1e-8 {
+                small += z - 0.5 * z * z;
+            } else {
+                prod[k % 4] *= 1.0 + z;
+            }
+        }
+        logs += (prod[0].ln() + prod[1].ln()) + (prod[2].ln() + prod[3].ln());
+    }
+    (linear - (logs + small), extreme)
+}
+
+/// [`rows_unweighted`] with case weights `w`: residuals `w (y − μ)`, weights `w μ (1 − μ)`, and
+/// one logarithm per row.
+fn rows_weighted(eta: &[f64], y: &[f64], w: &[f64], r: &mut [f64], h: &mut [f64]) -> (f64, f64) {
+    let mut ll = 0.0;
+    let mut extreme = 0.0;
+    for (k, &e) in eta.iter().enumerate() {
+        let wk = w[k];
+        let z = (-e.abs()).exp();
+        let d = 1.0 / (1.0 + z);
+        let mu = if e >= 0.0 { d } else { z * d };
+        if wk != 0.0 {
+            ll += wk * (y[k] * e - (e.max(0.0) + log1p_unit(z)));
+            if e.abs() > 20.0 {
+                extreme += 1.0;
+            }
+        }
+        r[k] = wk * (y[k] - mu);
+        h[k] = wk * (z * d * d);
+    }
+    (ll, extreme)
 }
 
 /// Firth's modified score `Σ w_i [y_i − μ_i + h_i (½ − μ_i)] x_i`, with `h_i` the leverages
 /// `w_i μ_i (1 − μ_i) x_iᵀ I⁻¹ x_i`.
 fn firth_score(
-    design: &Design,
+    columns: &Columns<'_>,
     y: &[f64],
     weights: Option<&[f64]>,
     beta: &[f64],
     inverse: &Array2<f64>,
 ) -> Vec<f64> {
-    let p = design.cols();
-    block_fold(design.rows(), p, |range, acc| {
-        let mut vx = vec![0.0; p];
-        for i in range {
-            let w = weights.map_or(1.0, |w| w[i]);
-            if w == 0.0 {
-                continue;
+    let p = columns.cols();
+    let rows: Vec<Vec<f64>> = inverse.rows().into_iter().map(|r| r.to_vec()).collect();
+    fold_blocks(columns.rows(), p, p, |range, s, acc| {
+        let m = range.len();
+        let x = columns.blocks(range.clone());
+        let eta = &mut s.eta[..m];
+        linear_predictor(&x, beta, eta);
+        // q_i = x_iᵀ I⁻¹ x_i, from v_a = Σ_b (I⁻¹)_ab x_b.
+        let q = &mut s.h[..m];
+        q.iter_mut().for_each(|v| *v = 0.0);
+        let v = &mut s.r[..m];
+        for (a, xa) in x.iter().enumerate() {
+            linear_predictor(&x, &rows[a], v);
+            for ((qi, vi), xi) in q.iter_mut().zip(v.iter()).zip(xa.iter()) {
+                *qi += vi * xi;
             }
-            let x = design.row(i);
-            let mu = sigmoid(dot(x, beta));
-            for (a, v) in vx.iter_mut().enumerate() {
-                *v = dot(inverse.row(a).as_slice().unwrap_or(&[]), x);
-            }
-            let h = w * mu * (1.0 - mu) * dot(x, &vx);
-            let r = w * (y[i] - mu) + h * (0.5 - mu);
-            for (g, xv) in acc.iter_mut().zip(x) {
-                *g += r * xv;
-            }
+        }
+        let r = &mut s.z[..m];
+        for k in 0..m {
+            let w = weights.map_or(1.0, |w| w[range.start + k]);
+            let mu = sigmoid(eta[k]);
+            let h = w * mu * (1.0 - mu) * q[k];
+            r[k] = w * (y[range.start + k] - mu) + h * (0.5 - mu);
+        }
+        for (g, col) in acc.iter_mut().zip(&x) {
+            *g += dot(r, col);
         }
     })
 }
@@ -251,7 +410,7 @@ struct Evaluation {
 }
 
 fn evaluate(
-    design: &Design,
+    design: &Columns<'_>,
     y: &[f64],
     weights: Option<&[f64]>,
     beta: &[f64],
@@ -264,7 +423,7 @@ fn evaluate(
 
 /// The penalised objective and its pieces from one [`pass`] at `beta`.
 fn finish_evaluation(
-    design: &Design,
+    design: &Columns<'_>,
     y: &[f64],
     weights: Option<&[f64]>,
     beta: &[f64],
@@ -379,7 +538,89 @@ pub fn fit_logistic(
     weights: Option<&[f64]>,
     options: &LogisticOptions,
 ) -> Result<LogisticFit> {
-    check_inputs(design, y, weights)?;
+    fit_logistic_columns(&Columns::from_design(design), y, weights, options)
+}
+
+/// [`fit_logistic`] on a design stored by column (for example read in place from a table with
+/// [`Columns::from_table`]): the same fit, without a row-major copy of the data.
+///
+/// # Errors
+/// As [`fit_logistic`].
+///
+/// # Example
+/// ```
+/// use aluna_stats::columns::Columns;
+/// use aluna_stats::design::Design;
+/// use aluna_stats::logistic::{fit_logistic, fit_logistic_columns, LogisticOptions};
+/// use ndarray::array;
+/// let x = array![[1.0, 0.0], [1.0, 0.0], [1.0, 0.0], [1.0, 1.0], [1.0, 1.0], [1.0, 1.0]];
+/// let design = Design::new(x, vec!["intercept".into(), "treated".into()]).unwrap();
+/// let y = [0.0, 0.0, 1.0, 1.0, 1.0, 0.0];
+/// let options = LogisticOptions::default();
+/// let a = fit_logistic_columns(&Columns::from_design(&design), &y, None, &options).unwrap();
+/// let b = fit_logistic(&design, &y, None, &options).unwrap();
+/// assert_eq!(a.coef, b.coef);
+/// ```
+pub fn fit_logistic_columns(
+    design: &Columns<'_>,
+    y: &[f64],
+    weights: Option<&[f64]>,
+    options: &LogisticOptions,
+) -> Result<LogisticFit> {
+    fit_from(design, y, weights, options, true)
+}
+
+/// Rows from which a fit starts from the estimate on a subsample (unpenalised or L2).
+const WARM_ROWS: usize = 32 * BLOCK;
+
+/// The subsample: every `WARM_EVERY`-th run of `WARM_RUN` consecutive rows.
+const WARM_EVERY: usize = 16;
+const WARM_RUN: usize = 256;
+
+/// A starting point for Newton's method on many rows: the estimate on a fixed subsample (a
+/// sixteenth of the rows, in runs of 256), to a loose tolerance. Newton's method then needs
+/// fewer passes over all rows to reach the same tolerance. `None` when the subsample's fit is
+/// not clean (it failed, did not converge, or shows separation): the fit then starts from the
+/// intercept-only model as usual.
+fn warm_start(
+    design: &Columns<'_>,
+    y: &[f64],
+    weights: Option<&[f64]>,
+    options: &LogisticOptions,
+) -> Option<Vec<f64>> {
+    let n = design.rows();
+    let penalty = match options.penalty {
+        Penalty::None => Penalty::None,
+        Penalty::L2(alpha) => Penalty::L2(alpha / WARM_EVERY as f64),
+        _ => return None,
+    };
+    if n < WARM_ROWS {
+        return None;
+    }
+    let rows: Vec<usize> = (0..n)
+        .filter(|i| (i / WARM_RUN).is_multiple_of(WARM_EVERY))
+        .collect();
+    let sub = design.take_rows(&rows);
+    let ys: Vec<f64> = rows.iter().map(|&i| y[i]).collect();
+    let ws: Option<Vec<f64>> = weights.map(|w| rows.iter().map(|&i| w[i]).collect());
+    let opts = LogisticOptions {
+        penalty,
+        tolerance: 1e-4,
+        ..*options
+    };
+    let fit = fit_from(&sub, &ys, ws.as_deref(), &opts, false).ok()?;
+    (fit.converged && fit.separated.is_empty() && fit.coef.iter().all(|b| b.is_finite()))
+        .then_some(fit.coef)
+}
+
+fn fit_from(
+    design: &Columns<'_>,
+    y: &[f64],
+    weights: Option<&[f64]>,
+    options: &LogisticOptions,
+    warm: bool,
+) -> Result<LogisticFit> {
+    check_inputs(design.rows(), y, weights)?;
     let p = design.cols();
     match options.penalty {
         Penalty::L1(a) | Penalty::L2(a) => ensure!(
@@ -404,15 +645,34 @@ pub fn fit_logistic(
     }
     // At the start every fitted probability is the same, so the information is a multiple of
     // Σ w x xᵀ: its rank is the design's, and constant or collinear columns are found (and
-    // named) from the first pass, without another one.
-    let first = pass(design, y, weights, &beta);
-    let deps = crate::linalg::collinear_columns(&first.2, 1e-10);
-    if !deps.is_empty() {
-        return Err(Error::Singular {
-            model: "LogisticRegression",
-            detail: crate::design::describe_dependencies(&deps, design.names()),
-        });
+    // named) from the first pass, without another one. From a warm start the weights differ
+    // between rows but are all positive, so the rank is the same; should the check fail there
+    // (weights that underflow), it is made again from the intercept-only start.
+    let mut first = None;
+    if let Some(start) = warm
+        .then(|| warm_start(design, y, weights, options))
+        .flatten()
+    {
+        let sums = pass(design, y, weights, &start);
+        if crate::linalg::collinear_columns(&sums.2, 1e-10).is_empty() {
+            beta = start;
+            first = Some(sums);
+        }
     }
+    let first = match first {
+        Some(sums) => sums,
+        None => {
+            let sums = pass(design, y, weights, &beta);
+            let deps = crate::linalg::collinear_columns(&sums.2, 1e-10);
+            if !deps.is_empty() {
+                return Err(Error::Singular {
+                    model: "LogisticRegression",
+                    detail: crate::design::describe_dependencies(&deps, design.names()),
+                });
+            }
+            sums
+        }
+    };
     let mut current = finish_evaluation(design, y, weights, &beta, options, &mask, first);
     let mut converged = false;
     let mut stalled = false;
@@ -430,6 +690,21 @@ pub fn fit_logistic(
                 }
             },
         };
+        if matches!(options.penalty, Penalty::None | Penalty::L2(_)) {
+            let candidate: Vec<f64> = beta.iter().zip(&step).map(|(b, s)| b + s).collect();
+            if step
+                .iter()
+                .zip(&candidate)
+                .all(|(s, b)| s.abs() <= options.tolerance * (1.0 + b.abs()))
+            {
+                // The full Newton step is already below the tolerance: take it and keep the
+                // information and log-likelihood of the current β (they differ from those at
+                // the new β by a relative amount of the order of the step), saving a pass.
+                beta = candidate;
+                converged = true;
+                break;
+            }
+        }
         let mut t = 1.0;
         let mut next;
         let mut candidate;
@@ -526,7 +801,7 @@ pub fn fit_logistic(
 /// Columns whose coefficients diverge: fitted probabilities numerically 0 or 1 and large
 /// standardised coefficients.
 fn separation(
-    design: &Design,
+    design: &Columns<'_>,
     weights: Option<&[f64]>,
     beta: &[f64],
     intercept: bool,
@@ -537,12 +812,11 @@ fn separation(
     if extreme == 0.0 && converged {
         return Vec::new();
     }
-    let gram = design.gram(weights, true);
-    let total: f64 = weights.map_or(design.rows() as f64, |w| w.iter().sum());
+    let (squares, total) = design.centred_squares(weights);
     let scaled: Vec<(usize, f64)> = (0..p)
         .filter(|&j| !(intercept && j == 0))
         .map(|j| {
-            let sd = (gram[[j, j]] / total.max(1.0)).sqrt();
+            let sd = (squares[j] / total.max(1.0)).sqrt();
             (j, beta[j].abs() * sd)
         })
         .collect();
@@ -591,6 +865,7 @@ pub enum Sandwich<'a> {
 ///
 /// # Example
 /// ```
+/// use aluna_stats::columns::Columns;
 /// use aluna_stats::design::Design;
 /// use aluna_stats::logistic::{fit_logistic, sandwich_covariance, LogisticOptions, Sandwich};
 /// use ndarray::array;
@@ -598,11 +873,12 @@ pub enum Sandwich<'a> {
 /// let design = Design::new(x, vec!["intercept".into(), "treated".into()]).unwrap();
 /// let y = [0.0, 0.0, 1.0, 1.0, 1.0, 0.0];
 /// let fit = fit_logistic(&design, &y, None, &LogisticOptions::default()).unwrap();
-/// let v = sandwich_covariance(&design, &y, None, &fit, Sandwich::Robust).unwrap();
+/// let columns = Columns::from_design(&design);
+/// let v = sandwich_covariance(&columns, &y, None, &fit, Sandwich::Robust).unwrap();
 /// assert!(v[[1, 1]] > 0.0);
 /// ```
 pub fn sandwich_covariance(
-    design: &Design,
+    design: &Columns<'_>,
     y: &[f64],
     weights: Option<&[f64]>,
     fit: &LogisticFit,
@@ -616,14 +892,20 @@ pub fn sandwich_covariance(
     })?;
     let p = design.cols();
     let n = design.rows();
-    let score = |i: usize| -> f64 {
-        let w = weights.map_or(1.0, |w| w[i]);
-        w * (y[i] - sigmoid(dot(design.row(i), &fit.coef)))
-    };
+    ensure!(
+        fit.coef.len() == p,
+        Error::argument(
+            "coef",
+            format!("{} coefficients for {p} columns", fit.coef.len())
+        )
+    );
+    let scores = per_row(design, &fit.coef, |i, eta| {
+        weights.map_or(1.0, |w| w[i]) * (y[i] - sigmoid(eta))
+    });
     let meat = match kind {
         Sandwich::Robust => {
-            let u: Vec<f64> = (0..n).map(|i| score(i).powi(2)).collect();
-            design.weighted_cross(&u)
+            let u: Vec<f64> = scores.iter().map(|r| r * r).collect();
+            weighted_cross(design, &u)
         }
         Sandwich::Cluster(codes) => {
             ensure!(
@@ -632,13 +914,17 @@ pub fn sandwich_covariance(
             );
             let groups = codes.iter().map(|&c| c as usize + 1).max().unwrap_or(0);
             let mut sums = vec![0.0; groups * p];
-            for (i, &g) in codes.iter().enumerate() {
-                let r = score(i);
-                for (s, x) in sums[g as usize * p..(g as usize + 1) * p]
-                    .iter_mut()
-                    .zip(design.row(i))
-                {
-                    *s += r * x;
+            for j in 0..p {
+                let x = design.block(j, 0..n);
+                if x.len() == n {
+                    for ((&g, r), v) in codes.iter().zip(&scores).zip(x) {
+                        sums[g as usize * p + j] += r * v;
+                    }
+                } else {
+                    // The intercept: a column of ones.
+                    for (&g, r) in codes.iter().zip(&scores) {
+                        sums[g as usize * p + j] += r;
+                    }
                 }
             }
             let used = (0..groups)
@@ -696,6 +982,7 @@ pub struct LogisticTerms {
 ///
 /// # Example
 /// ```
+/// use aluna_stats::columns::Columns;
 /// use aluna_stats::design::Design;
 /// use aluna_stats::logistic::{fit_logistic, logistic_terms, LogisticOptions};
 /// use ndarray::array;
@@ -703,18 +990,19 @@ pub struct LogisticTerms {
 /// let design = Design::new(x, vec!["intercept".into(), "treated".into()]).unwrap();
 /// let y = [0.0, 0.0, 1.0, 1.0, 1.0, 0.0];
 /// let fit = fit_logistic(&design, &y, None, &LogisticOptions::default()).unwrap();
-/// let terms = logistic_terms(&design, &y, None, &fit.coef, false).unwrap();
+/// let columns = Columns::from_design(&design);
+/// let terms = logistic_terms(&columns, &y, None, &fit.coef, false).unwrap();
 /// assert!(terms.score.iter().all(|g| g.abs() < 1e-9));
 /// assert!((terms.log_likelihood - fit.log_likelihood).abs() < 1e-12);
 /// ```
 pub fn logistic_terms(
-    design: &Design,
+    design: &Columns<'_>,
     y: &[f64],
     weights: Option<&[f64]>,
     beta: &[f64],
     meat: bool,
 ) -> Result<LogisticTerms> {
-    check_inputs(design, y, weights)?;
+    check_inputs(design.rows(), y, weights)?;
     ensure!(
         beta.len() == design.cols(),
         Error::argument(
@@ -724,13 +1012,10 @@ pub fn logistic_terms(
     );
     let (log_likelihood, score, information, extreme) = pass(design, y, weights, beta);
     let meat = meat.then(|| {
-        let u: Vec<f64> = (0..design.rows())
-            .map(|i| {
-                let w = weights.map_or(1.0, |w| w[i]);
-                (w * (y[i] - sigmoid(dot(design.row(i), beta)))).powi(2)
-            })
-            .collect();
-        design.weighted_cross(&u)
+        let u = per_row(design, beta, |i, eta| {
+            (weights.map_or(1.0, |w| w[i]) * (y[i] - sigmoid(eta))).powi(2)
+        });
+        weighted_cross(design, &u)
     });
     let (mut weight_total, mut weighted_events) = (0.0, 0.0);
     for (i, v) in y.iter().enumerate() {
@@ -749,8 +1034,8 @@ pub fn logistic_terms(
     })
 }
 
-/// Fitted probabilities `1 / (1 + exp(−xᵀβ))` for every row of a design.
-pub fn predict_proba(design: &Design, coef: &[f64]) -> Result<Vec<f64>> {
+/// Fitted probabilities `1 / (1 + exp(−xᵀβ))` for every row of a design (in parallel blocks).
+pub fn predict_proba(design: &Columns<'_>, coef: &[f64]) -> Result<Vec<f64>> {
     ensure!(
         coef.len() == design.cols(),
         Error::argument(
@@ -758,9 +1043,7 @@ pub fn predict_proba(design: &Design, coef: &[f64]) -> Result<Vec<f64>> {
             format!("{} coefficients for {} columns", coef.len(), design.cols())
         )
     );
-    Ok((0..design.rows())
-        .map(|i| sigmoid(dot(design.row(i), coef)))
-        .collect())
+    Ok(per_row(design, coef, |_, eta| sigmoid(eta)))
 }
 
 #[cfg(test)]
@@ -800,7 +1083,7 @@ mod tests {
     fn score_is_zero_at_the_estimate() {
         let (d, y) = toy();
         let fit = fit_logistic(&d, &y, None, &LogisticOptions::default()).unwrap();
-        let (_, g, _, _) = pass(&d, &y, None, &fit.coef);
+        let (_, g, _, _) = pass(&Columns::from_design(&d), &y, None, &fit.coef);
         assert!(g.iter().all(|v| v.abs() < 1e-9));
         assert!(fit.converged);
         assert!(fit.log_likelihood > fit.null_log_likelihood);
@@ -865,6 +1148,88 @@ mod tests {
         let fit = fit_logistic(&d, &y, None, &opts).unwrap();
         assert_eq!(fit.coef[1], 0.0);
         assert!(fit.covariance.is_none());
+    }
+
+    /// `n` rows of three covariates, deterministic.
+    fn rows_of(n: usize) -> (Design, Vec<f64>) {
+        let x = Array2::from_shape_fn((n, 4), |(i, j)| match j {
+            0 => 1.0,
+            _ => (((i * (2 * j + 5) + j * 17) % 101) as f64 - 50.0) / 25.0,
+        });
+        let y = (0..n)
+            .map(|i| {
+                let eta = 0.4 * x[[i, 1]] - 0.7 * x[[i, 2]] + 0.2 * x[[i, 3]] - 0.5;
+                let u = ((i * 7919) % 1000) as f64 / 1000.0;
+                f64::from(u8::from(u < 1.0 / (1.0 + (-eta).exp())))
+            })
+            .collect();
+        let names = vec!["intercept".into(), "a".into(), "b".into(), "c".into()];
+        (Design::new(x, names).unwrap(), y)
+    }
+
+    /// 20,000 rows (several blocks).
+    fn many_rows() -> (Design, Vec<f64>) {
+        rows_of(20_000)
+    }
+
+    #[test]
+    fn warm_start_reaches_the_same_estimate() {
+        let (d, y) = rows_of(WARM_ROWS + 10_000);
+        let c = Columns::from_design(&d);
+        let w: Vec<f64> = (0..y.len()).map(|i| 1.0 + (i % 3) as f64).collect();
+        for weights in [None, Some(&w[..])] {
+            for penalty in [Penalty::None, Penalty::L2(5.0)] {
+                let opts = LogisticOptions {
+                    penalty,
+                    ..Default::default()
+                };
+                assert!(warm_start(&c, &y, weights, &opts).is_some());
+                let warm = fit_from(&c, &y, weights, &opts, true).unwrap();
+                let cold = fit_from(&c, &y, weights, &opts, false).unwrap();
+                assert!(warm.iterations < cold.iterations, "{penalty:?}");
+                let (vw, vc) = (warm.covariance.unwrap(), cold.covariance.unwrap());
+                for j in 0..4 {
+                    let rel = (warm.coef[j] - cold.coef[j]).abs() / cold.coef[j].abs();
+                    assert!(rel < 1e-9, "{penalty:?} coef {j}: {rel}");
+                    let rel = (vw[[j, j]].sqrt() - vc[[j, j]].sqrt()).abs() / vc[[j, j]].sqrt();
+                    assert!(rel < 1e-9, "{penalty:?} se {j}: {rel}");
+                }
+                let rel =
+                    (warm.log_likelihood - cold.log_likelihood).abs() / cold.log_likelihood.abs();
+                assert!(rel < 1e-12, "{rel}");
+            }
+        }
+    }
+
+    #[test]
+    fn same_bits_for_any_thread_count() {
+        let (d, y) = many_rows();
+        let fit = |t| {
+            aluna_core::parallel::install(Some(t), || {
+                fit_logistic(&d, &y, None, &LogisticOptions::default()).unwrap()
+            })
+            .unwrap()
+        };
+        let (one, two) = (fit(1), fit(2));
+        assert_eq!(one.coef, two.coef);
+        assert_eq!(one.covariance, two.covariance);
+        assert_eq!(one.log_likelihood.to_bits(), two.log_likelihood.to_bits());
+    }
+
+    #[test]
+    fn unit_weights_agree_with_no_weights() {
+        // The weighted path takes one logarithm per row, the unweighted one of products.
+        let (d, y) = many_rows();
+        let opts = LogisticOptions::default();
+        let plain = fit_logistic(&d, &y, None, &opts).unwrap();
+        let ones = vec![1.0; y.len()];
+        let weighted = fit_logistic(&d, &y, Some(&ones), &opts).unwrap();
+        for j in 0..4 {
+            assert!((plain.coef[j] - weighted.coef[j]).abs() < 1e-12);
+        }
+        let rel =
+            (plain.log_likelihood - weighted.log_likelihood).abs() / plain.log_likelihood.abs();
+        assert!(rel < 1e-14, "{rel}");
     }
 
     #[test]
