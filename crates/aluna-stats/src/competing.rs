@@ -8,7 +8,7 @@ use aluna_core::{ensure, Error, Result};
 use ndarray::Array2;
 
 use crate::cox::CoxFit;
-use crate::design::{block_fold, full_matrix, symmetric_from_upper, Design};
+use crate::design::{symmetric_from_upper, weighted_cross_rows, Design};
 use crate::linalg::{collinear_columns, Cholesky};
 use crate::survival::{argsort, chi2_sf, SurvivalData};
 
@@ -812,11 +812,8 @@ fn fine_gray_evaluate(
             }
         })
         .collect();
-    let sums = block_fold(n, p * p, |range, acc| {
-        let xb = x.slice(ndarray::s![range.clone(), ..]);
-        crate::design::add_cross(acc, xb, &u[range]);
-    });
-    let mut hess = full_matrix(sums, p);
+    let rows = x.as_standard_layout();
+    let mut hess = weighted_cross_rows(rows.as_slice().unwrap_or(&[]), p, &u);
     hess -= &symmetric_from_upper(&outer, p);
     (ll, grad, hess)
 }

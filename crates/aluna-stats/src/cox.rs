@@ -22,8 +22,8 @@ use ndarray::Array2;
 use rayon::prelude::*;
 
 use crate::design::{
-    add_outer_upper, describe_dependencies, dot4, padded_stride, symmetric_from_upper,
-    weighted_cross_strided, Design, BLOCK,
+    add_outer_upper, describe_dependencies, dot4, symmetric_from_upper, weighted_cross_rows,
+    Design, BLOCK,
 };
 use crate::linalg::{collinear_columns, quadratic_form, Cholesky};
 use crate::survival::{argsort, chi2_sf, SurvivalData};
@@ -186,13 +186,12 @@ impl Order {
             position[i] = k;
         }
         let p = x.ncols();
-        let stride = padded_stride(p);
-        let mut sorted = Array2::<f64>::zeros((perm.len(), stride));
+        let mut sorted = Array2::<f64>::zeros((perm.len(), p));
         if let (Some(src), Some(dst), true) = (x.as_slice(), sorted.as_slice_mut(), p > 0) {
-            dst.par_chunks_mut(BLOCK * stride)
+            dst.par_chunks_mut(BLOCK * p)
                 .zip(perm.par_chunks(BLOCK))
                 .for_each(|(block, rows)| {
-                    for (out, &i) in block.chunks_exact_mut(stride).zip(rows) {
+                    for (out, &i) in block.chunks_exact_mut(p).zip(rows) {
                         for ((o, v), m) in out.iter_mut().zip(&src[i * p..(i + 1) * p]).zip(means) {
                             *o = v - m;
                         }
@@ -226,21 +225,18 @@ impl Order {
 
 /// The centred design and risk scores at `beta`.
 struct Model<'a> {
-    /// Rows of `stride ≥ p` floats, the first `p` of them the centred covariates.
     x: &'a Array2<f64>,
     p: usize,
-    stride: usize,
     data: &'a SurvivalData,
     order: &'a Order,
     event_sum: std::sync::OnceLock<Vec<f64>>,
 }
 
 impl<'a> Model<'a> {
-    fn new(x: &'a Array2<f64>, p: usize, data: &'a SurvivalData, order: &'a Order) -> Self {
+    fn new(x: &'a Array2<f64>, data: &'a SurvivalData, order: &'a Order) -> Self {
         Self {
             x,
-            p,
-            stride: x.ncols(),
+            p: x.ncols(),
             data,
             order,
             event_sum: std::sync::OnceLock::new(),
@@ -249,7 +245,7 @@ impl<'a> Model<'a> {
 
     #[inline]
     fn row(&self, i: usize) -> &[f64] {
-        &self.x.as_slice().unwrap_or(&[])[i * self.stride..i * self.stride + self.p]
+        &self.x.as_slice().unwrap_or(&[])[i * self.p..(i + 1) * self.p]
     }
 
     fn eta(&self, beta: &[f64]) -> Vec<f64> {
@@ -340,7 +336,7 @@ impl<'a> Model<'a> {
         let u: Vec<f64> = (0..data.len())
             .map(|i| data.weight(i) * risk[i] * terms.row_weight[i])
             .collect();
-        let mut hess = weighted_cross_strided(self.x.as_slice().unwrap_or(&[]), p, self.stride, &u);
+        let mut hess = weighted_cross_rows(self.x.as_slice().unwrap_or(&[]), p, &u);
         hess -= &symmetric_from_upper(&terms.outer, p);
         (terms.log_likelihood, terms.score, hess)
     }
@@ -387,7 +383,7 @@ impl<'a> Model<'a> {
         let p = self.p;
         let data = self.data;
         let n = data.len();
-        let (xs, stride) = (self.x.as_slice().unwrap_or(&[]), self.stride);
+        let xs = self.x.as_slice().unwrap_or(&[]);
         let mut ll = 0.0;
         let mut grad = vec![0.0; p];
         let mut outer = vec![0.0; p * p];
@@ -409,7 +405,7 @@ impl<'a> Model<'a> {
                     let i = rows[ip];
                     let w = data.weight(i);
                     let wr = w * risk[i];
-                    let x = &xs[i * stride..i * stride + p];
+                    let x = &xs[i * p..(i + 1) * p];
                     s0 += wr;
                     for (a, v) in s1.iter_mut().zip(x) {
                         *a += wr * v;
@@ -429,7 +425,7 @@ impl<'a> Model<'a> {
                     let i = starts[is];
                     let wr = data.weight(i) * risk[i];
                     s0 -= wr;
-                    for (a, v) in s1.iter_mut().zip(&xs[i * stride..i * stride + p]) {
+                    for (a, v) in s1.iter_mut().zip(&xs[i * p..(i + 1) * p]) {
                         *a -= wr * v;
                     }
                     row_weight[i] += total;
@@ -603,10 +599,10 @@ pub fn fit_cox(design: &Design, data: &SurvivalData, options: &CoxOptions) -> Re
                 &ones
             }
         };
-        weighted_cross_strided(x.as_slice().unwrap_or(&[]), p, x.ncols(), w)
+        weighted_cross_rows(x.as_slice().unwrap_or(&[]), p, w)
     };
     design.check_gram(&centred_gram, 0, "CoxPH")?;
-    let model = Model::new(&x, p, &data_sorted, &order);
+    let model = Model::new(&x, &data_sorted, &order);
     // Penalty weights n λ σ_j² (σ_j: the unweighted sample standard deviation, as lifelines).
     let ridge: Vec<f64> = if options.penalizer > 0.0 {
         let gram = match weights {
@@ -878,7 +874,7 @@ impl Fitted<'_> {
         let data = self.data;
         let p = self.design.cols();
         let order = Order::new(data);
-        let model = Model::new(&x, x.ncols(), data, &order);
+        let model = Model::new(&x, data, &order);
         let times = event_times(&model, &self.fit.coef, self.fit.ties);
         // Cumulative sums per stratum over ascending event times.
         let mut bounds = vec![(0usize, 0usize); data.n_strata];
@@ -989,7 +985,7 @@ impl Fitted<'_> {
         let x = self.centred();
         let data = self.data;
         let order = Order::new(data);
-        let model = Model::new(&x, x.ncols(), data, &order);
+        let model = Model::new(&x, data, &order);
         let times = event_times(&model, &self.fit.coef, Ties::Breslow);
         // exp(-mean·β) moves the baseline from the centred covariates to x = 0.
         let shift: f64 = self
@@ -1157,7 +1153,7 @@ pub fn proportional_hazards_test(
     // Score and information of the augmented model at (β̂, 0).
     let x = fitted.centred();
     let order = Order::new(data);
-    let model = Model::new(&x, x.ncols(), data, &order);
+    let model = Model::new(&x, data, &order);
     let eta = model.eta(&fitted.fit.coef);
     let score: Vec<f64> = eta.iter().map(|e| e.exp()).collect();
     let ties = fitted.fit.ties;

@@ -8,7 +8,7 @@
 
 use aluna_core::table::Table;
 use aluna_core::{Error, Result};
-use ndarray::{Array2, ArrayView2};
+use ndarray::Array2;
 use rayon::prelude::*;
 
 use crate::linalg::{collinear_columns, Dependency};
@@ -181,19 +181,15 @@ impl Design {
         let x = self.as_slice();
         let sums = block_fold(self.rows(), p * p, |range, acc| {
             let mut z = Vec::with_capacity(range.len() * p);
-            let mut wz = Vec::with_capacity(range.len() * p);
             for i in range.clone() {
-                let w = weights.map_or(1.0, |w| w[i]);
                 for (v, c) in x[i * p..(i + 1) * p].iter().zip(&centre) {
                     z.push(v - c);
-                    wz.push(w * (v - c));
                 }
             }
-            if let Ok(zb) = ArrayView2::from_shape((range.len(), p), &z[..]) {
-                add_cross_scaled(acc, zb, &wz, p);
-            }
+            let w: Vec<f64> = range.map(|i| weights.map_or(1.0, |w| w[i])).collect();
+            add_weighted_cross_upper(acc, &z, p, &w);
         });
-        full_matrix(sums, p)
+        symmetric_from_upper(&sums, p)
     }
 
     /// `Σ_i u_i x_i x_iᵀ` over all rows, for per-row weights `u` (any sign), by blocked matrix
@@ -277,230 +273,64 @@ pub fn describe_dependencies(deps: &[Dependency], names: &[String]) -> String {
     format!("{}; drop or combine these covariates", parts.join("; "))
 }
 
-/// Add `Σ_i w_i x_i x_iᵀ` over the rows of a block to a row-major `p × p` accumulator, as one
-/// matrix product `Xᵀ (W X)` (`matrixmultiply`'s kernels through `ndarray`).
-pub fn add_cross(acc: &mut [f64], xb: ArrayView2<'_, f64>, w: &[f64]) {
-    let p = xb.ncols();
-    let mut wx = Vec::with_capacity(xb.len());
-    for (row, &wi) in xb.rows().into_iter().zip(w) {
-        wx.extend(row.iter().map(|v| v * wi));
-    }
-    add_cross_scaled(acc, xb, &wx, p);
-}
-
-/// Add `Σ_i x_i z_iᵀ` to a row-major `p × p` accumulator, for a block of rows `xb` and the same
-/// rows already scaled, `z_i = w_i x_i` (row-major in `scaled`): one matrix product
-/// `Xᵀ Z` accumulated in place.
-pub fn add_cross_scaled(acc: &mut [f64], xb: ArrayView2<'_, f64>, scaled: &[f64], p: usize) {
-    let rows = xb.nrows();
-    let (Ok(z), Ok(mut out)) = (
-        ArrayView2::from_shape((rows, p), scaled),
-        ndarray::ArrayViewMut2::from_shape((p, p), acc),
-    ) else {
-        return;
-    };
-    ndarray::linalg::general_mat_mul(1.0, &xb.t(), &z, 1.0, &mut out);
-}
-
 /// `Σ_i u_i x_i x_iᵀ` for a row-major `n × p` matrix `x` (a slice), in blocks of [`BLOCK`] rows
 /// in parallel, summed in block order: the same bits for any number of threads.
 pub fn weighted_cross_rows(x: &[f64], p: usize, u: &[f64]) -> Array2<f64> {
-    weighted_cross_strided(x, p, p, u)
-}
-
-/// [`weighted_cross_rows`] for rows of `stride ≥ p` floats whose first `p` are the covariates.
-/// With [`padded_stride`]`(p)` (zeros after the covariates) no row is copied.
-pub fn weighted_cross_strided(x: &[f64], p: usize, stride: usize, u: &[f64]) -> Array2<f64> {
     let n = u.len();
     let sums = block_fold(n, p * p, |range, acc| {
-        add_weighted_cross_upper(
-            acc,
-            &x[range.start * stride..range.end * stride],
-            p,
-            stride,
-            &u[range],
-        );
+        add_weighted_cross_upper(acc, &x[range.start * p..range.end * p], p, &u[range]);
     });
     symmetric_from_upper(&sums, p)
 }
 
-/// The row length, a whole number of [`cross_upper`]'s tiles, at which a row-major matrix with
-/// `p` columns is read in place by [`weighted_cross_strided`].
-pub fn padded_stride(p: usize) -> usize {
-    p.div_ceil(TILE_K) * TILE_K
-}
+/// Rows per sub-block that [`add_weighted_cross_upper`] turns into columns (in L2 for the
+/// `p` of regression models).
+const SUB_BLOCK: usize = 512;
 
-/// Add the upper triangle of `Σ_i u_i x_i x_iᵀ` over the rows of a row-major block `x` (rows of
-/// `stride` floats, the first `p` of them covariates) to a row-major `p × p` accumulator.
+/// Add the upper triangle of `Σ_i u_i x_i x_iᵀ` over the rows of a row-major block `x` (`p`
+/// columns) to a row-major `p × p` accumulator.
 ///
-/// A symmetric rank-k update written for the small `p` of regression models: the accumulator
-/// in tiles of 4 × 8 entries held in vector registers while the rows stream past, tiles on or
-/// above the diagonal only (about half the arithmetic of a general matrix product, no
-/// packing), in the widest vector instructions the CPU has. Every path does the same
-/// operations in the same order: the same bits on every CPU.
+/// Sub-blocks of rows are turned into columns (and their `u`-scaled copies) in cache and handed
+/// to [`crate::columns::cross_upper`], the one Gram kernel of the crate (upper triangle, vector
+/// tiles): row-major designs and column-major ones share it.
 ///
 /// # Example
 /// ```
 /// use aluna_stats::design::add_weighted_cross_upper;
 /// let x = [1.0, 2.0, 3.0, 4.0]; // two rows, two columns
 /// let mut acc = [0.0; 4];
-/// add_weighted_cross_upper(&mut acc, &x, 2, 2, &[1.0, 0.5]);
-/// // The upper triangle (entries below the diagonal are unspecified).
-/// assert_eq!([acc[0], acc[1], acc[3]], [1.0 + 4.5, 2.0 + 6.0, 4.0 + 8.0]);
+/// add_weighted_cross_upper(&mut acc, &x, 2, &[1.0, 0.5]);
+/// // The upper triangle (the lower one is left alone).
+/// assert_eq!(acc, [1.0 + 4.5, 2.0 + 6.0, 0.0, 4.0 + 8.0]);
 /// ```
-pub fn add_weighted_cross_upper(acc: &mut [f64], x: &[f64], p: usize, stride: usize, u: &[f64]) {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        cross_upper(acc, x, p, stride, u, |tile| {
-            // SAFETY: the CPU supports AVX2 (checked just above), the only requirement of
-            // `tile_avx2` besides the bounds that `Tile` guarantees.
-            unsafe { tile_avx2(tile) }
-        });
-        return;
-    }
-    cross_upper(acc, x, p, stride, u, tile_portable);
-}
-
-/// Columns per tile of the accumulator in [`cross_upper`] (two 4-wide vectors).
-const TILE_K: usize = 8;
-/// Rows of the accumulator per tile.
-const TILE_J: usize = 4;
-/// Rows per pass of the tiles (24 KiB of padded rows with `p ≤ 24`: in L1).
-const TILE_ROWS: usize = 128;
-
-/// One tile of [`cross_upper`]: `c[jj][kk] = Σ_r (u_r x[r][jt + jj]) x[r][kt + kk]` over the
-/// rows of `rows` (each `stride` floats, `jt + TILE_J ≤ stride`, `kt + TILE_K ≤ stride`).
-struct Tile<'a> {
-    rows: &'a [f64],
-    u: &'a [f64],
-    stride: usize,
-    jt: usize,
-    kt: usize,
-}
-
-type TileSums = [[f64; TILE_K]; TILE_J];
-
-/// The portable tile: products and sums in the same order as [`tile_avx2`].
-fn tile_portable(t: &Tile<'_>) -> TileSums {
-    let mut c = [[0.0f64; TILE_K]; TILE_J];
-    for (row, &w) in t.rows.chunks_exact(t.stride).zip(t.u) {
-        let b = &row[t.kt..t.kt + TILE_K];
-        for (cj, &xj) in c.iter_mut().zip(&row[t.jt..t.jt + TILE_J]) {
-            let a = w * xj;
-            for (ck, &bk) in cj.iter_mut().zip(b) {
-                *ck += a * bk;
-            }
-        }
-    }
-    c
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn tile_avx2(t: &Tile<'_>) -> TileSums {
-    use std::arch::x86_64::{
-        _mm256_add_pd, _mm256_loadu_pd, _mm256_mul_pd, _mm256_set1_pd, _mm256_setzero_pd,
-        _mm256_storeu_pd,
-    };
-    let mut c = [[_mm256_setzero_pd(); 2]; TILE_J];
-    for (row, &w) in t.rows.chunks_exact(t.stride).zip(t.u) {
-        let b = &row[t.kt..t.kt + TILE_K];
-        // SAFETY: `b` holds TILE_K = 8 floats, read as two unaligned 4-float loads.
-        let (b0, b1) = unsafe {
-            (
-                _mm256_loadu_pd(b.as_ptr()),
-                _mm256_loadu_pd(b.as_ptr().add(4)),
-            )
-        };
-        for (cj, &xj) in c.iter_mut().zip(&row[t.jt..t.jt + TILE_J]) {
-            let a = _mm256_set1_pd(w * xj);
-            cj[0] = _mm256_add_pd(cj[0], _mm256_mul_pd(a, b0));
-            cj[1] = _mm256_add_pd(cj[1], _mm256_mul_pd(a, b1));
-        }
-    }
-    let mut out = [[0.0f64; TILE_K]; TILE_J];
-    for (o, cj) in out.iter_mut().zip(&c) {
-        // SAFETY: each output row holds TILE_K = 8 floats, written as two 4-float stores.
-        unsafe {
-            _mm256_storeu_pd(o.as_mut_ptr(), cj[0]);
-            _mm256_storeu_pd(o.as_mut_ptr().add(4), cj[1]);
-        }
-    }
-    out
-}
-
-/// The tiles on or above the diagonal of rows already padded to `stride ≥ padded_stride(p)`.
-#[inline(always)]
-fn cross_tiles(
-    acc: &mut [f64],
-    rows: &[f64],
-    p: usize,
-    stride: usize,
-    u: &[f64],
-    tile: &impl Fn(&Tile<'_>) -> TileSums,
-) {
-    // A few rows at a time, so that every tile reads them from L1.
-    for (rows, u) in rows.chunks(TILE_ROWS * stride).zip(u.chunks(TILE_ROWS)) {
-        cross_tiles_l1(acc, rows, p, stride, u, tile);
-    }
-}
-
-#[inline(always)]
-fn cross_tiles_l1(
-    acc: &mut [f64],
-    rows: &[f64],
-    p: usize,
-    stride: usize,
-    u: &[f64],
-    tile: &impl Fn(&Tile<'_>) -> TileSums,
-) {
-    for jt in (0..p).step_by(TILE_J) {
-        // Tiles from the last multiple of TILE_K at or before the diagonal: a few entries
-        // below it are computed and never read.
-        for kt in ((jt / TILE_K) * TILE_K..p).step_by(TILE_K) {
-            let c = tile(&Tile {
-                rows,
-                u,
-                stride,
-                jt,
-                kt,
-            });
-            for (jj, cj) in c.iter().enumerate().take(p - jt) {
-                let j = jt + jj;
-                for (kk, v) in cj.iter().enumerate().take(p - kt) {
-                    acc[j * p + kt + kk] += v;
-                }
-            }
-        }
-    }
-}
-
-#[inline(always)]
-fn cross_upper(
-    acc: &mut [f64],
-    x: &[f64],
-    p: usize,
-    stride: usize,
-    u: &[f64],
-    tile: impl Fn(&Tile<'_>) -> TileSums,
-) {
+pub fn add_weighted_cross_upper(acc: &mut [f64], x: &[f64], p: usize, u: &[f64]) {
     if p == 0 || u.is_empty() {
         return;
     }
-    let padded = padded_stride(p);
-    if stride >= padded {
-        cross_tiles(acc, &x[..u.len() * stride], p, stride, u, &tile);
-        return;
-    }
-    // Rows shorter than the tiles: copy them, zero-padded, a few at a time.
-    let mut copy = vec![0.0; TILE_ROWS * padded];
-    for (xs, us) in x.chunks(TILE_ROWS * stride).zip(u.chunks(TILE_ROWS)) {
-        for (dst, src) in copy.chunks_exact_mut(padded).zip(xs.chunks_exact(stride)) {
-            for (o, &v) in dst.iter_mut().zip(&src[..p]) {
-                *o = v;
+    let mut cols = vec![0.0; p * SUB_BLOCK];
+    let mut scaled = vec![0.0; p * SUB_BLOCK];
+    for (rows, us) in x.chunks(SUB_BLOCK * p).zip(u.chunks(SUB_BLOCK)) {
+        let m = us.len();
+        // Column by column: sequential writes, reads strided through rows already in cache.
+        for (j, (col, zcol)) in cols
+            .chunks_exact_mut(m)
+            .zip(scaled.chunks_exact_mut(m))
+            .take(p)
+            .enumerate()
+        {
+            for (((c, z), row), &w) in col
+                .iter_mut()
+                .zip(zcol.iter_mut())
+                .zip(rows.chunks_exact(p))
+                .zip(us)
+            {
+                *c = row[j];
+                *z = w * row[j];
             }
         }
-        cross_tiles(acc, &copy[..us.len() * padded], p, padded, us, &tile);
+        let xs: Vec<&[f64]> = cols[..p * m].chunks_exact(m).collect();
+        let zs: Vec<&[f64]> = scaled[..p * m].chunks_exact(m).collect();
+        crate::columns::cross_upper(&zs, &xs, &[], acc);
     }
 }
 
@@ -555,19 +385,6 @@ fn transpose_into(data: &mut [f64], sources: &[&[f64]], p: usize, intercept: boo
             bad == 0
         })
         .reduce(|| true, |a, b| a && b)
-}
-
-/// A `p × p` matrix from a row-major buffer, symmetrised.
-pub fn full_matrix(values: Vec<f64>, p: usize) -> Array2<f64> {
-    let mut m = Array2::from_shape_vec((p, p), values).unwrap_or_else(|_| Array2::zeros((p, p)));
-    for i in 0..p {
-        for j in 0..i {
-            let v = 0.5 * (m[[i, j]] + m[[j, i]]);
-            m[[i, j]] = v;
-            m[[j, i]] = v;
-        }
-    }
-    m
 }
 
 /// Add `w z zᵀ` to the upper triangle of a `p × p` row-major accumulator.
@@ -632,55 +449,25 @@ mod tests {
         assert_eq!(d.means(Some(&[1.0, 3.0])), vec![2.5]);
     }
 
-    fn rows(n: usize, p: usize, stride: usize) -> (Vec<f64>, Vec<f64>) {
-        let x = (0..n * stride)
-            .map(|k| {
-                let (i, j) = (k / stride, k % stride);
-                if j < p {
-                    ((i * 31 + j * 17) % 23) as f64 / 7.0 - 1.5
-                } else {
-                    0.0
-                }
-            })
-            .collect();
-        let u = (0..n).map(|i| ((i * 13) % 11) as f64 / 3.0 - 1.0).collect();
-        (x, u)
-    }
-
     #[test]
     fn weighted_cross_matches_the_sum_of_outer_products() {
         for p in 1..=26 {
-            for stride in [p, padded_stride(p), padded_stride(p) + 8] {
-                let n = 301;
-                let (x, u) = rows(n, p, stride);
-                let got = weighted_cross_strided(&x, p, stride, &u);
-                for a in 0..p {
-                    for b in 0..p {
-                        let want: f64 = (0..n)
-                            .map(|i| u[i] * x[i * stride + a] * x[i * stride + b])
-                            .sum();
-                        assert!(
-                            (got[[a, b]] - want).abs() <= 1e-12 * (1.0 + want.abs()),
-                            "p {p} stride {stride} ({a}, {b}): {} vs {want}",
-                            got[[a, b]]
-                        );
-                    }
+            let n = 1301;
+            let x: Vec<f64> = (0..n * p)
+                .map(|k| ((k / p * 31 + k % p * 17) % 23) as f64 / 7.0 - 1.5)
+                .collect();
+            let u: Vec<f64> = (0..n).map(|i| ((i * 13) % 11) as f64 / 3.0 - 1.0).collect();
+            let got = weighted_cross_rows(&x, p, &u);
+            for a in 0..p {
+                for b in 0..p {
+                    let want: f64 = (0..n).map(|i| u[i] * x[i * p + a] * x[i * p + b]).sum();
+                    assert!(
+                        (got[[a, b]] - want).abs() <= 1e-12 * (1.0 + want.abs()),
+                        "p {p} ({a}, {b}): {} vs {want}",
+                        got[[a, b]]
+                    );
                 }
             }
-        }
-    }
-
-    #[test]
-    fn cross_tiles_give_the_same_bits_on_every_path() {
-        for p in [3, 8, 20, 21] {
-            let stride = padded_stride(p);
-            let (x, u) = rows(257, p, stride);
-            let mut portable = vec![0.0; p * p];
-            cross_upper(&mut portable, &x, p, stride, &u, tile_portable);
-            let mut dispatched = vec![0.0; p * p];
-            add_weighted_cross_upper(&mut dispatched, &x, p, stride, &u);
-            let bits = |v: &[f64]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
-            assert_eq!(bits(&portable), bits(&dispatched), "p {p}");
         }
     }
 
