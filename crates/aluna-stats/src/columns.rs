@@ -722,6 +722,61 @@ mod tests {
         }
     }
 
+    /// Every tile path this CPU can run, not only the one `cross_upper` picks: the portable
+    /// tiles with and without fused multiply-adds, AVX2+FMA and AVX-512 when present. Each
+    /// agrees with the naive sum; AVX2 gives the same bits as the fused portable tile.
+    #[test]
+    fn every_tile_path_agrees_with_the_naive_sum() {
+        let (p, m) = (11, 1037);
+        let x: Vec<Vec<f64>> = (0..p)
+            .map(|j| {
+                (0..m)
+                    .map(|i| ((i * 31 + j * 17) % 29) as f64 / 7.3 - 1.9)
+                    .collect()
+            })
+            .collect();
+        let h: Vec<f64> = (0..m).map(|i| 0.25 + (i % 7) as f64 / 3.0).collect();
+        let z: Vec<Vec<f64>> = x
+            .iter()
+            .map(|c| c.iter().zip(&h).map(|(v, w)| v * w).collect())
+            .collect();
+        let zs: Vec<&[f64]> = z.iter().map(|c| &c[..]).collect();
+        let xs: Vec<&[f64]> = x.iter().map(|c| &c[..]).collect();
+        let expect = naive(&x, &h);
+        let check = |acc: &[f64], path: &str| {
+            for a in 0..p {
+                for b in a..p {
+                    let (got, want) = (acc[a * p + b], expect[a * p + b]);
+                    assert!(
+                        (got - want).abs() <= 1e-12 * (1.0 + want.abs()),
+                        "{path} ({a},{b}): {got} vs {want}"
+                    );
+                }
+            }
+        };
+        let run = |tile: &dyn Fn([&[f64]; 2], [&[f64]; 4], &[f64]) -> [[f64; 4]; 2]| {
+            let mut acc = vec![0.0; p * p];
+            cross_upper_with(&zs, &xs, &[], &mut acc, tile);
+            acc
+        };
+        let plain = run(&|a, b, _| tile::<false>(a, b));
+        check(&plain, "portable");
+        let fused = run(&|a, b, _| tile::<true>(a, b));
+        check(&fused, "portable, fused");
+        #[cfg(target_arch = "x86_64")]
+        if has_fma() {
+            // SAFETY: AVX2 and FMA are present (checked just above).
+            let avx2 = run(&|a, b, pre| unsafe { tile_avx2(a, b, pre) });
+            check(&avx2, "AVX2");
+            assert_eq!(avx2, fused, "AVX2 and the fused portable tile differ");
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                // SAFETY: AVX-512F, AVX2 and FMA are present (checked just above).
+                let avx512 = run(&|a, b, pre| unsafe { tile_avx512(a, b, pre) });
+                check(&avx512, "AVX-512");
+            }
+        }
+    }
+
     #[test]
     fn from_design_keeps_values_and_finds_the_intercept() {
         let x = Array2::from_shape_fn((5, 3), |(i, j)| if j == 0 { 1.0 } else { (i * j) as f64 });
