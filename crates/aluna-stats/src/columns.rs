@@ -754,7 +754,8 @@ mod tests {
                 }
             }
         };
-        let run = |tile: &dyn Fn([&[f64]; 2], [&[f64]; 4], &[f64]) -> [[f64; 4]; 2]| {
+        type TileFn = dyn Fn([&[f64]; 2], [&[f64]; 4], &[f64]) -> [[f64; 4]; 2];
+        let run = |tile: &TileFn| {
             let mut acc = vec![0.0; p * p];
             cross_upper_with(&zs, &xs, &[], &mut acc, tile);
             acc
