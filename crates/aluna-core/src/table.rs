@@ -501,6 +501,19 @@ impl<'a> Column<'a> {
             .collect()
     }
 
+    /// The column's values as borrowed slices, one per chunk, when every chunk is `Int64`
+    /// without nulls (polars' default integer type): no copy. `None` otherwise.
+    pub fn i64_slices(&self) -> Option<Vec<&'a [i64]>> {
+        self.chunks
+            .iter()
+            .map(|&chunk| {
+                let array: &'a dyn Array = chunk.as_ref();
+                (array.data_type() == &DataType::Int64 && array.null_count() == 0)
+                    .then(|| array.as_primitive::<Int64Type>().values().as_ref())
+            })
+            .collect()
+    }
+
     /// The column as floats; a null is an error naming its row. NaN is passed through:
     /// callers say what they accept with [`Column::finite_f64`] or their own checks.
     pub fn f64_values(&self, expected: &'static str) -> Result<Vec<f64>> {

@@ -121,10 +121,6 @@ impl SurvivalData {
             .column(&columns.duration)?
             .finite_f64(0.0, "a finite, non-negative duration")
             .map_err(remap)?;
-        let raw_event = table
-            .column(&columns.event)?
-            .f64_values("an event code")
-            .map_err(remap)?;
         let expected = match codes {
             EventCodes::Binary => "0 (censored) or 1 (event)",
             EventCodes::Causes => "0 (censored) or a cause 1, 2, …",
@@ -137,15 +133,33 @@ impl SurvivalData {
                 && (codes == EventCodes::Causes || v <= 1.0)
                 && v < u32::MAX as f64
         };
-        if let Some(i) = aluna_core::parallel::first_position(&raw_event, |&v| !ok(v)) {
-            return Err(Error::bad_value(
-                columns.event.clone(),
-                row_of(i),
-                expected,
-                raw_event[i],
-            ));
-        }
-        let event: Vec<u32> = raw_event.iter().map(|&v| v as u32).collect();
+        let bad_event =
+            |row: usize, v: f64| Error::bad_value(columns.event.clone(), row_of(row), expected, v);
+        let event_column = table.column(&columns.event)?;
+        let event: Vec<u32> = match event_column.i64_slices() {
+            // Integer codes (the usual case) are checked and narrowed in place.
+            Some(slices) => {
+                let mut offset = 0;
+                for slice in &slices {
+                    if let Some(i) = aluna_core::parallel::first_position(slice, |&v| !ok(v as f64))
+                    {
+                        return Err(bad_event(offset + i, slice[i] as f64));
+                    }
+                    offset += slice.len();
+                }
+                slices
+                    .iter()
+                    .flat_map(|s| s.iter().map(|&v| v as u32))
+                    .collect()
+            }
+            None => {
+                let raw = event_column.f64_values("an event code").map_err(remap)?;
+                if let Some(i) = aluna_core::parallel::first_position(&raw, |&v| !ok(v)) {
+                    return Err(bad_event(i, raw[i]));
+                }
+                raw.iter().map(|&v| v as u32).collect()
+            }
+        };
         let entry = match &columns.entry {
             Some(c) => {
                 let e = table
@@ -995,6 +1009,42 @@ mod tests {
         let one = aluna_core::parallel::install(Some(1), || tally_by_time(&data, &rows)).unwrap();
         let two = aluna_core::parallel::install(Some(2), || tally_by_time(&data, &rows)).unwrap();
         assert_eq!(one, two);
+    }
+
+    #[test]
+    fn integer_event_codes_are_read_in_place_across_chunks() {
+        use arrow_array::{ArrayRef, Float64Array, Int64Array, RecordBatch};
+        use arrow_schema::{DataType, Field, Schema};
+        use std::sync::Arc;
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("t", DataType::Float64, false),
+            Field::new("e", DataType::Int64, false),
+        ]));
+        let batch = |e: Vec<i64>| {
+            let cols: Vec<ArrayRef> = vec![
+                Arc::new(Float64Array::from(vec![1.0; e.len()])),
+                Arc::new(Int64Array::from(e)),
+            ];
+            RecordBatch::try_new(schema.clone(), cols).unwrap()
+        };
+        let columns = SurvivalColumns {
+            duration: "t".into(),
+            event: "e".into(),
+            ..Default::default()
+        };
+        let good = Table::new(schema.clone(), vec![batch(vec![0, 1]), batch(vec![1, 0])]);
+        let data = SurvivalData::from_table(&good, &columns, EventCodes::Binary).unwrap();
+        assert_eq!(data.event, vec![0, 1, 1, 0]);
+        let bad = Table::new(schema.clone(), vec![batch(vec![0, 1]), batch(vec![1, 5])]);
+        let err = SurvivalData::from_table(&bad, &columns, EventCodes::Binary).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "column `e`, row 3: expected 0 (censored) or 1 (event), found 5"
+        );
+        let causes = SurvivalData::from_table(&bad, &columns, EventCodes::Causes).unwrap();
+        assert_eq!(causes.event, vec![0, 1, 1, 5]);
+        let negative = Table::new(schema.clone(), vec![batch(vec![0, -1])]);
+        assert!(SurvivalData::from_table(&negative, &columns, EventCodes::Causes).is_err());
     }
 
     #[test]
