@@ -186,8 +186,11 @@ impl Order {
             position[i] = k;
         }
         let p = x.ncols();
+        // A view of `x` in row-major order (no copy for a design, which always is).
+        let src = x.as_standard_layout();
+        let src = src.as_slice().unwrap_or(&[]);
         let mut sorted = Array2::<f64>::zeros((perm.len(), p));
-        if let (Some(src), Some(dst), true) = (x.as_slice(), sorted.as_slice_mut(), p > 0) {
+        if let (Some(dst), true) = (sorted.as_slice_mut(), p > 0) {
             dst.par_chunks_mut(BLOCK * p)
                 .zip(perm.par_chunks(BLOCK))
                 .for_each(|(block, rows)| {
@@ -197,12 +200,6 @@ impl Order {
                         }
                     }
                 });
-        } else {
-            for (mut row, &i) in sorted.rows_mut().into_iter().zip(&perm) {
-                for ((o, v), m) in row.iter_mut().zip(x.row(i)).zip(means) {
-                    *o = v - m;
-                }
-            }
         }
         let mut offset = 0;
         let by_stop = self
@@ -798,7 +795,7 @@ struct EventTime {
 
 fn event_times(model: &Model<'_>, beta: &[f64], ties: Ties) -> Vec<EventTime> {
     let p = model.p;
-    let score: Vec<f64> = model.eta(beta).iter().map(|e| e.exp()).collect();
+    let (_, score) = model.scores(beta);
     let mut out = Vec::new();
     model.sweep(&score, false, |tie| {
         let d = tie.deaths.len();

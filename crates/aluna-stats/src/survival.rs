@@ -472,8 +472,6 @@ const TALLY_BLOCK: usize = 1 << 16;
 /// number of threads.
 fn tally_by_time(data: &SurvivalData, rows: &[usize]) -> Option<Vec<(f64, f64, f64)>> {
     use rayon::prelude::*;
-    type Slots = hashbrown::HashMap<u64, usize, foldhash::fast::FixedState>;
-    let slots = || Slots::with_hasher(foldhash::fast::FixedState::with_seed(7));
     let limit = rows.len() / 8 + 64;
     let blocks: Vec<Option<Vec<(f64, f64, f64)>>> = rows
         .par_chunks(TALLY_BLOCK)
@@ -481,44 +479,61 @@ fn tally_by_time(data: &SurvivalData, rows: &[usize]) -> Option<Vec<(f64, f64, f
             if let Some(tally) = tally_whole_times(data, block) {
                 return Some(tally);
             }
-            let mut index = slots();
-            let mut tally: Vec<(f64, f64, f64)> = Vec::new();
+            let mut tally = TimeTally::new(limit);
             for &i in block {
-                let t = data.time[i] + 0.0; // -0.0 and 0.0 are one time
-                let slot = *index.entry(t.to_bits()).or_insert_with(|| {
-                    tally.push((t, 0.0, 0.0));
-                    tally.len() - 1
-                });
-                if tally.len() > limit {
-                    return None;
-                }
                 let w = data.weight(i);
-                if data.event[i] > 0 {
-                    tally[slot].1 += w;
+                let (d, c) = if data.event[i] > 0 {
+                    (w, 0.0)
                 } else {
-                    tally[slot].2 += w;
-                }
+                    (0.0, w)
+                };
+                tally.add(data.time[i], d, c)?;
             }
-            Some(tally)
+            Some(tally.sums)
         })
         .collect();
-    let mut index = slots();
-    let mut tally: Vec<(f64, f64, f64)> = Vec::new();
+    let mut tally = TimeTally::new(limit);
     for block in blocks {
         for (t, d, c) in block? {
-            let slot = *index.entry(t.to_bits()).or_insert_with(|| {
-                tally.push((t, 0.0, 0.0));
-                tally.len() - 1
-            });
-            if tally.len() > limit {
-                return None;
-            }
-            tally[slot].1 += d;
-            tally[slot].2 += c;
+            tally.add(t, d, c)?;
         }
     }
-    tally.sort_by(|a, b| a.0.total_cmp(&b.0));
-    Some(tally)
+    let mut sums = tally.sums;
+    sums.sort_by(|a, b| a.0.total_cmp(&b.0));
+    Some(sums)
+}
+
+/// Events and censorings per distinct time, in order of first sight, hashed on the time's bits.
+struct TimeTally {
+    index: hashbrown::HashMap<u64, usize, foldhash::fast::FixedState>,
+    sums: Vec<(f64, f64, f64)>,
+    limit: usize,
+}
+
+impl TimeTally {
+    fn new(limit: usize) -> Self {
+        Self {
+            index: hashbrown::HashMap::with_hasher(foldhash::fast::FixedState::with_seed(7)),
+            sums: Vec::new(),
+            limit,
+        }
+    }
+
+    /// Add `d` events and `c` censorings at `t`; `None` once there are more than `limit` times.
+    fn add(&mut self, t: f64, d: f64, c: f64) -> Option<()> {
+        let t = t + 0.0; // -0.0 and 0.0 are one time
+        let sums = &mut self.sums;
+        let slot = *self.index.entry(t.to_bits()).or_insert_with(|| {
+            sums.push((t, 0.0, 0.0));
+            sums.len() - 1
+        });
+        if sums.len() > self.limit {
+            return None;
+        }
+        sums[slot].1 += d;
+        sums[slot].2 += c;
+        Some(())
+    }
 }
 
 /// Largest whole-number time [`tally_whole_times`] indexes directly.
