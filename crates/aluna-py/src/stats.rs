@@ -4,7 +4,7 @@
 //! survival columns) with its design-matrix layer; these functions read it through the one
 //! ingestion layer, fit in Rust with the GIL released, and return plain numbers or tables.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use aluna_core::table::Table;
 use aluna_core::Error;
@@ -14,7 +14,7 @@ use aluna_stats::competing::{
     FineGrayOptions,
 };
 use aluna_stats::cox::{
-    fit_cox, predict_survival, proportional_hazards_test, CoxFit, CoxOptions, Fitted, Ties,
+    fit_cox_columns, predict_survival, proportional_hazards_test, CoxFit, CoxOptions, Fitted, Ties,
 };
 use aluna_stats::design::Design;
 use aluna_stats::logistic::{
@@ -212,7 +212,10 @@ fn survival_columns(
 /// A fitted Cox model held in Rust, for post-fit computations.
 #[pyclass(name = "CoxModel", module = "aluna._native", frozen)]
 pub struct PyCoxModel {
-    design: Design,
+    /// The covariates, read from `table` when a post-fit computation first needs them.
+    design: OnceLock<Design>,
+    table: Table,
+    covariates: Vec<String>,
     data: SurvivalData,
     fit: CoxFit,
     clusters: Option<Vec<u32>>,
@@ -267,20 +270,25 @@ impl PyCoxModel {
                     data
                 }
             };
-            let design = Design::from_table(&t, &covariates, false)?;
             let options = CoxOptions {
                 ties,
                 penalizer,
                 max_iterations: max_iter,
                 ..Default::default()
             };
-            let fit = fit_cox(&design, &data, &options)?;
+            let fit = fit_cox_columns(
+                &Columns::from_table(&t, &covariates, false)?,
+                &data,
+                &options,
+            )?;
             let clusters = match &cluster {
                 Some(c) => Some(codes_of(&t, c)?),
                 None => None,
             };
             Ok(Self {
-                design,
+                design: OnceLock::new(),
+                table: t,
+                covariates,
                 data,
                 fit,
                 clusters,
@@ -291,12 +299,12 @@ impl PyCoxModel {
     /// The fit's numbers as a dict.
     #[pyo3(signature = (robust=false))]
     fn results<'py>(&self, py: Python<'py>, robust: bool) -> PyResult<Bound<'py, PyDict>> {
-        let fitted = Fitted {
-            design: &self.design,
-            data: &self.data,
-            fit: &self.fit,
-        };
         let robust_cov = if robust || self.clusters.is_some() {
+            let fitted = Fitted {
+                design: self.design()?,
+                data: &self.data,
+                fit: &self.fit,
+            };
             Some(
                 py.detach(|| fitted.robust_covariance(self.clusters.as_deref()))
                     .py_err()?,
@@ -327,19 +335,19 @@ impl PyCoxModel {
 
     /// Harrell's concordance of the fitted risk score (computed on demand: an `O(n log n)`
     /// pass that a fit does not need).
-    fn concordance(&self, py: Python<'_>) -> f64 {
+    fn concordance(&self, py: Python<'_>) -> PyResult<f64> {
         let fitted = Fitted {
-            design: &self.design,
+            design: self.design()?,
             data: &self.data,
             fit: &self.fit,
         };
-        py.detach(|| fitted.concordance())
+        Ok(py.detach(|| fitted.concordance()))
     }
 
     /// The baseline cumulative hazard per stratum: a table (stratum code, time, hazard).
     fn baseline(&self) -> PyResult<PyTable> {
         let fitted = Fitted {
-            design: &self.design,
+            design: self.design()?,
             data: &self.data,
             fit: &self.fit,
         };
@@ -374,7 +382,7 @@ impl PyCoxModel {
     ) -> PyResult<PyTable> {
         let t = table(frame);
         let fitted = Fitted {
-            design: &self.design,
+            design: self.design()?,
             data: &self.data,
             fit: &self.fit,
         };
@@ -413,7 +421,7 @@ impl PyCoxModel {
     /// The proportional-hazards test: per term and global (statistic, df, p).
     fn zph(&self, py: Python<'_>, terms: Vec<Vec<usize>>) -> PyResult<Vec<(f64, usize, f64)>> {
         let fitted = Fitted {
-            design: &self.design,
+            design: self.design()?,
             data: &self.data,
             fit: &self.fit,
         };
@@ -428,13 +436,25 @@ impl PyCoxModel {
     }
 
     /// Score residuals (rows × p).
-    fn score_residuals(&self) -> Vec<Vec<f64>> {
+    fn score_residuals(&self) -> PyResult<Vec<Vec<f64>>> {
         let fitted = Fitted {
-            design: &self.design,
+            design: self.design()?,
             data: &self.data,
             fit: &self.fit,
         };
-        matrix_rows(&fitted.score_residuals())
+        Ok(matrix_rows(&fitted.score_residuals()))
+    }
+}
+
+impl PyCoxModel {
+    /// The covariates as a row-major design, read from the table on first use (a fit reads
+    /// them in place).
+    fn design(&self) -> PyResult<&Design> {
+        if let Some(design) = self.design.get() {
+            return Ok(design);
+        }
+        let design = Design::from_table(&self.table, &self.covariates, false).py_err()?;
+        Ok(self.design.get_or_init(|| design))
     }
 }
 

@@ -136,6 +136,24 @@ impl<'a> Columns<'a> {
         }
     }
 
+    /// All rows of column `j`, or `None` for the implicit column of ones.
+    pub fn column(&self, j: usize) -> Option<&[f64]> {
+        match &self.sources[j] {
+            Source::Ones => None,
+            Source::Values(v) => Some(v),
+        }
+    }
+
+    /// The weighted mean of column `j`, `Σ w x / total` (`total`: [`weight_total`]), a
+    /// four-lane sum.
+    pub fn mean(&self, j: usize, weights: Option<&[f64]>, total: f64) -> f64 {
+        match (self.column(j), weights) {
+            (None, _) => 1.0,
+            (Some(v), Some(w)) => dot(v, w) / total,
+            (Some(v), None) => sum(v) / total,
+        }
+    }
+
     /// The value at row `i`, column `j`.
     pub fn get(&self, i: usize, j: usize) -> f64 {
         match &self.sources[j] {
@@ -214,6 +232,14 @@ impl<'a> Columns<'a> {
             .collect();
         (out, total)
     }
+}
+
+/// `Σ w` (`n` without weights), at least the smallest positive number: the denominator of
+/// weighted means.
+pub fn weight_total(n: usize, weights: Option<&[f64]>) -> f64 {
+    weights
+        .map_or(n as f64, |w| w.iter().sum::<f64>())
+        .max(f64::MIN_POSITIVE)
 }
 
 /// Whether every value is finite, eight at a time.
@@ -552,7 +578,7 @@ fn tile_avx512(z: [&[f64]; 2], x: [&[f64]; 4], pre: &[f64]) -> [[f64; 4]; 2] {
 /// the next sub-block's columns while they compute on this one.
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
-fn prefetch(pre: &[f64], i: usize) {
+pub(crate) fn prefetch(pre: &[f64], i: usize) {
     if let Some(v) = pre.get(i) {
         // SAFETY: a prefetch has no effect other than on the caches and cannot fault; the
         // address is that of an element of `pre`.
@@ -662,6 +688,21 @@ dispatch!(
     linear_predictor_impl,
     (x: &[&[f64]], beta: &[f64], out: &mut [f64]) -> ()
 );
+
+/// `Σ_i a_i` in four lanes, added as `(l0 + l1) + (l2 + l3)` after the tail.
+pub fn sum(a: &[f64]) -> f64 {
+    let mut acc = [0.0f64; LANES];
+    let mut chunks = a.chunks_exact(LANES);
+    for x in &mut chunks {
+        for l in 0..LANES {
+            acc[l] += x[l];
+        }
+    }
+    for (l, x) in chunks.remainder().iter().enumerate() {
+        acc[l] += x;
+    }
+    (acc[0] + acc[1]) + (acc[2] + acc[3])
+}
 
 /// `Σ_i a_i b_i` in four lanes (a fixed order of additions).
 pub fn dot(a: &[f64], b: &[f64]) -> f64 {

@@ -229,23 +229,35 @@ impl Design {
     /// [`Design::check_rank`] for a Gram matrix the caller already has (e.g. of a centred,
     /// reordered copy of the design), ignoring its first `skip` columns.
     pub fn check_gram(&self, gram: &Array2<f64>, skip: usize, model: &'static str) -> Result<()> {
-        let p = self.cols();
-        let sub = Array2::from_shape_fn((p - skip, p - skip), |(a, b)| gram[[a + skip, b + skip]]);
-        let deps: Vec<Dependency> = collinear_columns(&sub, 1e-10)
-            .into_iter()
-            .map(|d| Dependency {
-                column: d.column + skip,
-                on: d.on.into_iter().map(|j| j + skip).collect(),
-            })
-            .collect();
-        if deps.is_empty() {
-            return Ok(());
-        }
-        Err(Error::Singular {
-            model,
-            detail: describe_dependencies(&deps, &self.names),
-        })
+        check_gram(gram, &self.names, skip, model)
     }
+}
+
+/// [`Design::check_gram`] for columns named `names`: [`Error::Singular`] naming constant and
+/// collinear columns of `gram` (any positive semi-definite cross-product matrix of the
+/// columns), ignoring its first `skip` columns.
+pub fn check_gram(
+    gram: &Array2<f64>,
+    names: &[String],
+    skip: usize,
+    model: &'static str,
+) -> Result<()> {
+    let p = gram.nrows();
+    let sub = Array2::from_shape_fn((p - skip, p - skip), |(a, b)| gram[[a + skip, b + skip]]);
+    let deps: Vec<Dependency> = collinear_columns(&sub, 1e-10)
+        .into_iter()
+        .map(|d| Dependency {
+            column: d.column + skip,
+            on: d.on.into_iter().map(|j| j + skip).collect(),
+        })
+        .collect();
+    if deps.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Singular {
+        model,
+        detail: describe_dependencies(&deps, names),
+    })
 }
 
 /// A readable account of dependent columns, e.g. "`flag` is constant; `b` is collinear with `a`".
