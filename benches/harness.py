@@ -6,6 +6,7 @@ peer is shown as a ratio to aluna (``x 4.2`` means the peer took 4.2 times as lo
 
 from __future__ import annotations
 
+import gc
 import os
 import platform
 import statistics
@@ -28,14 +29,29 @@ class Case:
 
 
 def median_seconds(fn: Callable[[], object], repeat: int = 5, warmup: int = 1) -> float:
-    """Median wall time of ``fn`` over ``repeat`` calls, after ``warmup`` calls."""
+    """Median wall time of ``fn`` over ``repeat`` calls, after ``warmup`` calls.
+
+    As :mod:`timeit` does, Python's cyclic garbage collector is paused while a call is timed
+    (and run before it), for every library alike: otherwise a collection of the whole
+    interpreter's heap, which holds every benchmarked package, lands in whichever call happens
+    to allocate the object that triggers it.
+    """
     for _ in range(warmup):
         fn()
     times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
+    enabled = gc.isenabled()
+    try:
+        for _ in range(repeat):
+            gc.collect()
+            gc.disable()
+            start = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - start)
+            if enabled:
+                gc.enable()
+    finally:
+        if enabled:
+            gc.enable()
     return statistics.median(times)
 
 
