@@ -22,8 +22,9 @@ use aluna_stats::logistic::{
     Penalty, Sandwich,
 };
 use aluna_stats::survival::{
-    curve_in_place, kaplan_meier, logrank, mean_cumulative_function, nelson_aalen, sorted_codes,
-    Curve, CurveOptions, EventCodes, SurvivalColumns, SurvivalData,
+    kaplan_meier, kaplan_meier_in_place, logrank, mean_cumulative_function, nelson_aalen,
+    nelson_aalen_in_place, sorted_codes, Curve, CurveOptions, EventCodes, SurvivalColumns,
+    SurvivalData,
 };
 use arrow_array::{ArrayRef, Float64Array, Int64Array};
 use ndarray::Array2;
@@ -486,11 +487,14 @@ pub(crate) fn survival_curve(
             }
         };
         // Unweighted whole-number times without groups: read in place, no copy.
-        if kind < 2 {
-            if let Some(c) = curve_in_place(&t, &cols, kind == 1, &options)? {
-                push(0, c);
-                return Ok(((g, out), vec![String::new()]));
-            }
+        let in_place = match kind {
+            0 => kaplan_meier_in_place(&t, &cols, &options)?,
+            1 => nelson_aalen_in_place(&t, &cols, &options)?,
+            _ => None,
+        };
+        if let Some(c) = in_place {
+            push(0, c);
+            return Ok(((g, out), vec![String::new()]));
         }
         let data = SurvivalData::from_table(&t, &cols, EventCodes::Binary)?;
         for (k, rows) in data.rows_by_stratum().iter().enumerate() {

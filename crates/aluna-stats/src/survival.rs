@@ -984,20 +984,20 @@ fn nelson_aalen_steps(curve: &mut Curve, z: f64) {
     }
 }
 
-/// [`kaplan_meier`] (or [`nelson_aalen`] with `nelson_aalen = true`) of a whole table, read
-/// in place: the fast path for the common case of unweighted right-censored data with
-/// whole-number durations (days, weeks, below 65 536) and 0/1 events, as `Float64` or `Int64`
-/// columns without nulls, and no entry times, weights, strata or subjects. Durations and
-/// events are checked and counted per time in one parallel pass over fixed blocks of rows,
-/// without copying the columns; the counts are integers, so the result is the same for any
-/// number of threads, and equal to [`kaplan_meier`] on [`SurvivalData::from_table`].
+/// [`kaplan_meier`] of a whole table, read in place: the fast path for the common case of
+/// unweighted right-censored data with whole-number durations (days, weeks, below 65 536) and
+/// 0/1 events, as `Float64` or `Int64` columns without nulls, and no entry times, weights,
+/// strata or subjects. Durations and events are checked and counted per time in one parallel
+/// pass over fixed blocks of rows, without copying the columns; the counts are integers, so
+/// the result is the same for any number of threads, and equal to [`kaplan_meier`] on
+/// [`SurvivalData::from_table`].
 ///
 /// `Ok(None)` when the data are not of that kind or hold an invalid value: read them with
 /// [`SurvivalData::from_table`], whose errors name the column and row.
 ///
 /// # Example
 /// ```
-/// use aluna_stats::survival::{curve_in_place, CurveOptions, SurvivalColumns};
+/// use aluna_stats::survival::{kaplan_meier_in_place, CurveOptions, SurvivalColumns};
 /// # use std::sync::Arc;
 /// # use arrow_array::{ArrayRef, Float64Array, Int64Array, RecordBatch};
 /// # use arrow_schema::{Field, Schema, DataType};
@@ -1010,27 +1010,54 @@ fn nelson_aalen_steps(curve: &mut Curve, z: f64) {
 /// let columns = SurvivalColumns { duration: "weeks".into(), event: "arrest".into(),
 ///     ..Default::default() };
 /// let options = CurveOptions::default();
-/// let km = curve_in_place(&table, &columns, false, &options).unwrap().unwrap();
+/// let km = kaplan_meier_in_place(&table, &columns, &options).unwrap().unwrap();
 /// assert_eq!(km.time, vec![1.0, 2.0, 3.0]);
 /// assert_eq!(km.at_risk, vec![4.0, 3.0, 1.0]);
 /// assert!((km.estimate[1] - 0.75 * (2.0 / 3.0)).abs() < 1e-12);
 /// // Weighted data take the general path.
 /// let weighted = SurvivalColumns { weights: Some("w".into()), ..columns };
-/// assert!(curve_in_place(&table, &weighted, false, &options).unwrap().is_none());
+/// assert!(kaplan_meier_in_place(&table, &weighted, &options).unwrap().is_none());
 /// ```
-pub fn curve_in_place(
+pub fn kaplan_meier_in_place(
     table: &Table,
     columns: &SurvivalColumns,
-    nelson_aalen: bool,
     options: &CurveOptions,
 ) -> Result<Option<Curve>> {
     let z = z_of(options.level)?;
     Ok(risk_table_in_place(table, columns).map(|mut curve| {
-        if nelson_aalen {
-            nelson_aalen_steps(&mut curve, z);
-        } else {
-            kaplan_meier_steps(&mut curve, z);
-        }
+        kaplan_meier_steps(&mut curve, z);
+        curve
+    }))
+}
+
+/// [`nelson_aalen`] of a whole table, read in place: the fast path of
+/// [`kaplan_meier_in_place`] (same data, same checks, `Ok(None)` off it).
+///
+/// # Example
+/// ```
+/// use aluna_stats::survival::{nelson_aalen_in_place, CurveOptions, SurvivalColumns};
+/// # use std::sync::Arc;
+/// # use arrow_array::{ArrayRef, Int64Array, RecordBatch};
+/// # use arrow_schema::{Field, Schema, DataType};
+/// # let schema = Arc::new(Schema::new(vec![Field::new("weeks", DataType::Int64, false),
+/// #     Field::new("arrest", DataType::Int64, false)]));
+/// # let cols: Vec<ArrayRef> = vec![Arc::new(Int64Array::from(vec![1, 2, 2, 3])),
+/// #     Arc::new(Int64Array::from(vec![1, 1, 0, 1]))];
+/// # let table = aluna_core::table::Table::new(schema.clone(),
+/// #     vec![RecordBatch::try_new(schema, cols).unwrap()]);
+/// let columns = SurvivalColumns { duration: "weeks".into(), event: "arrest".into(),
+///     ..Default::default() };
+/// let na = nelson_aalen_in_place(&table, &columns, &Default::default()).unwrap().unwrap();
+/// assert!((na.estimate[2] - (0.25 + 1.0 / 3.0 + 1.0)).abs() < 1e-12);
+/// ```
+pub fn nelson_aalen_in_place(
+    table: &Table,
+    columns: &SurvivalColumns,
+    options: &CurveOptions,
+) -> Result<Option<Curve>> {
+    let z = z_of(options.level)?;
+    Ok(risk_table_in_place(table, columns).map(|mut curve| {
+        nelson_aalen_steps(&mut curve, z);
         curve
     }))
 }
@@ -1367,9 +1394,12 @@ mod tests {
             let data = SurvivalData::from_table(&table, &columns, EventCodes::Binary).unwrap();
             let rows: Vec<usize> = (0..n).collect();
             for na in [false, true] {
-                let fast = curve_in_place(&table, &columns, na, &options)
-                    .unwrap()
-                    .unwrap();
+                let in_place = if na {
+                    nelson_aalen_in_place
+                } else {
+                    kaplan_meier_in_place
+                };
+                let fast = in_place(&table, &columns, &options).unwrap().unwrap();
                 let slow = if na {
                     nelson_aalen(&data, &rows, &options).unwrap()
                 } else {
@@ -1385,7 +1415,7 @@ mod tests {
                 // The same bits with one thread and with two.
                 let curve = |threads| {
                     aluna_core::parallel::install(Some(threads), || {
-                        curve_in_place(&table, &columns, na, &options)
+                        in_place(&table, &columns, &options)
                     })
                     .unwrap()
                     .unwrap()
@@ -1410,7 +1440,7 @@ mod tests {
             ]));
             let batch = RecordBatch::try_new(schema.clone(), vec![t, e]).unwrap();
             let table = Table::new(schema, vec![batch]);
-            curve_in_place(&table, columns, false, &CurveOptions::default()).unwrap()
+            kaplan_meier_in_place(&table, columns, &CurveOptions::default()).unwrap()
         };
         let columns = SurvivalColumns {
             duration: "t".into(),
