@@ -398,12 +398,12 @@ def build(
         if c not in df.columns:
             raise ColumnError(f"column `{c}` not found; the table has: {', '.join(df.columns)}")
     used = list(dict.fromkeys([*sources, *required]))
-    frame = df.select(used).with_row_index(ROW)
+    frame = df.select(used)
     if missing == "drop":
         mask = _null_mask(frame, used)
         dropped = int(mask.sum())
         if dropped:
-            frame = frame.filter(~mask)
+            frame = frame.with_row_index(ROW).filter(~mask)
     else:
         _check_missing(frame, used, what=what)
         dropped = 0
@@ -439,7 +439,8 @@ def build(
     model = pl.DataFrame([columns[n] for n in names]) if names else pl.DataFrame()
     # Row numbers travel only when rows were dropped (otherwise a row's number is its position).
     keep = [*required, ROW] if dropped else list(required)
-    rest = frame.select([c for c in keep if c not in names])
+    kept = [c for c in keep if c not in names]
+    rest = frame if kept == frame.columns else frame.select(kept)
     model = pl.concat([model, rest], how="horizontal") if names else rest
     return design, model
 

@@ -986,16 +986,17 @@ def _curve_table(
         id=id,
     )
     frame = to_polars(table)
+    # One drop of the columns this call does not show (each polars call costs ~0.1 ms).
+    unused = (["group"] if group is None else []) + (["entered"] if entry is None else [])
     if estimator == "mean_cumulative":
-        frame = frame.with_columns(pl.col("variance").sqrt().alias("std_error")).drop("variance")
+        frame = frame.with_columns(pl.col("variance").sqrt().alias("std_error"))
         frame = frame.select(
-            [c for c in frame.columns if c not in ("ci_low", "ci_high")] + ["ci_low", "ci_high"]
+            [c for c in frame.columns if c not in ("ci_low", "ci_high", "variance", *unused)]
+            + ["ci_low", "ci_high"]
         )
     else:
-        frame = frame.drop("variance")
-    if group is None:
-        frame = frame.drop("group")
-    else:
+        frame = frame.drop("variance", *unused)
+    if group is not None:
         dtype = model.schema[group]
         values = (
             pl.Series(group, labels).cast(dtype)
@@ -1005,8 +1006,6 @@ def _curve_table(
         frame = frame.with_columns(
             pl.col("group").map_elements(lambda k: values[k], return_dtype=values.dtype)
         ).rename({"group": group})
-    if entry is None:
-        frame = frame.drop("entered")
     return frame, design.rows_used, design.rows_dropped
 
 

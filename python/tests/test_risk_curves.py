@@ -13,6 +13,7 @@ from lifelines.statistics import multivariate_logrank_test
 from numpy.testing import assert_allclose
 from statsmodels.duration.survfunc import survdiff
 
+from aluna.exceptions import BadValueError
 from aluna.risk import kaplan_meier, logrank, nelson_aalen
 
 
@@ -111,6 +112,44 @@ def test_groups_and_nelson_aalen(rossi):
         rossi["week"].to_numpy(), rossi["arrest"].to_numpy()
     )
     check_against(na.table, lifelines_table(naf, "cumulative_hazard_"), "cumulative_hazard")
+
+
+def test_whole_days_read_in_place_match_lifelines_and_the_general_path():
+    # The benchmark's shape: re-arrest in whole days over two years, durations as floats and as
+    # integers, integer events (read in place by the native fast path, in several blocks).
+    rng = np.random.default_rng(3)
+    t = rng.exponential(400, size=200_000)
+    days = np.ceil(np.minimum(t, 730.0))
+    event = (t < 730).astype(np.int64)
+    df = pl.DataFrame(
+        {"days": days, "int_days": days.astype(np.int64), "e": event, "one": np.ones(days.size)}
+    )
+    ref = lifelines_table(KaplanMeierFitter().fit(days, event), "survival_function_")
+    # Weights take the general path (SurvivalData); weights of 1 must give the same bits.
+    general = kaplan_meier(df, duration="days", event="e", weights="one").table
+    for duration in ("days", "int_days"):
+        km = kaplan_meier(df, duration=duration, event="e")
+        check_against(km.table, ref, "survival")
+        assert km.table.equals(general)
+    na = nelson_aalen(df, duration="days", event="e")
+    naf = NelsonAalenFitter(nelson_aalen_smoothing=False).fit(days, event)
+    check_against(na.table, lifelines_table(naf, "cumulative_hazard_"), "cumulative_hazard")
+    # Data off the fast path take the general one: half days, and rows dropped as missing.
+    half = df.with_columns(pl.col("days") - 0.5)
+    ref = lifelines_table(KaplanMeierFitter().fit(days - 0.5, event), "survival_function_")
+    check_against(kaplan_meier(half, duration="days", event="e").table, ref, "survival")
+    gaps = df.with_columns(
+        days=pl.when(pl.int_range(pl.len()) % 1000 == 0).then(None).otherwise(pl.col("days"))
+    )
+    km = kaplan_meier(gaps, duration="days", event="e", missing="drop")
+    assert km.rows_dropped == 200
+    kept = gaps.drop_nulls("days")
+    ref = KaplanMeierFitter().fit(kept["days"].to_numpy(), kept["e"].to_numpy())
+    check_against(km.table, lifelines_table(ref, "survival_function_"), "survival")
+    # A bad value late in the data is reported by the general path, naming the user's row.
+    bad = gaps.with_columns(e=pl.when(pl.int_range(pl.len()) == 150_001).then(2).otherwise("e"))
+    with pytest.raises(BadValueError, match=r"`e`, row 150001: expected 0 \(censored\) or 1"):
+        kaplan_meier(bad, duration="days", event="e", missing="drop")
 
 
 @pytest.mark.parametrize("groups", [2, 4])

@@ -22,8 +22,9 @@ use aluna_stats::logistic::{
     Penalty, Sandwich,
 };
 use aluna_stats::survival::{
-    kaplan_meier, logrank, mean_cumulative_function, nelson_aalen, sorted_codes, CurveOptions,
-    EventCodes, SurvivalColumns, SurvivalData,
+    kaplan_meier, kaplan_meier_in_place, logrank, mean_cumulative_function, nelson_aalen,
+    nelson_aalen_in_place, sorted_codes, Curve, CurveOptions, EventCodes, SurvivalColumns,
+    SurvivalData,
 };
 use arrow_array::{ArrayRef, Float64Array, Int64Array};
 use ndarray::Array2;
@@ -486,30 +487,43 @@ pub(crate) fn survival_curve(
     let (columns, labels) = run_detached(py, None, move |_| {
         let mut cols = survival_columns(duration, event, entry, weights, group, row_number);
         cols.id = id;
-        let data = SurvivalData::from_table(&t, &cols, EventCodes::Binary)?;
         let options = CurveOptions { level };
         let mut g = vec![];
         let mut out: [Vec<f64>; 9] = Default::default();
+        let mut push = |k: usize, c: Curve| {
+            g.extend(std::iter::repeat_n(k as i64, c.time.len()));
+            for (dst, src) in out.iter_mut().zip([
+                c.time,
+                c.at_risk,
+                c.events,
+                c.censored,
+                c.entered,
+                c.estimate,
+                c.ci_low,
+                c.ci_high,
+                c.variance_sum,
+            ]) {
+                dst.extend(src);
+            }
+        };
+        // Unweighted whole-number times without groups: read in place, no copy.
+        let in_place = match kind {
+            0 => kaplan_meier_in_place(&t, &cols, &options)?,
+            1 => nelson_aalen_in_place(&t, &cols, &options)?,
+            _ => None,
+        };
+        if let Some(c) = in_place {
+            push(0, c);
+            return Ok(((g, out), vec![String::new()]));
+        }
+        let data = SurvivalData::from_table(&t, &cols, EventCodes::Binary)?;
         for (k, rows) in data.rows_by_stratum().iter().enumerate() {
             let c = match kind {
                 0 => kaplan_meier(&data, rows, &options)?,
                 1 => nelson_aalen(&data, rows, &options)?,
                 _ => mean_cumulative_function(&data.subset(rows), &options)?,
             };
-            g.extend(std::iter::repeat_n(k as i64, c.time.len()));
-            for (dst, src) in out.iter_mut().zip([
-                &c.time,
-                &c.at_risk,
-                &c.events,
-                &c.censored,
-                &c.entered,
-                &c.estimate,
-                &c.ci_low,
-                &c.ci_high,
-                &c.variance_sum,
-            ]) {
-                dst.extend_from_slice(src);
-            }
+            push(k, c);
         }
         Ok(((g, out), data.strata_labels))
     })?;

@@ -670,6 +670,227 @@ fn risk_table_sorted(data: &SurvivalData, rows: &[usize]) -> Curve {
     curve
 }
 
+/// A column's values borrowed in place, one slice per Arrow chunk.
+enum Slices<'a> {
+    Float(Vec<&'a [f64]>),
+    Int(Vec<&'a [i64]>),
+}
+
+impl<'a> Slices<'a> {
+    /// `Float64` or `Int64` chunks without nulls; `None` for any other column.
+    fn of(table: &'a Table, name: &str) -> Option<Self> {
+        let column = table.column(name).ok()?;
+        if let Some(s) = column.f64_slices() {
+            return Some(Self::Float(s));
+        }
+        column.i64_slices().map(Self::Int)
+    }
+
+    /// Start of each chunk, and the total length at the end.
+    fn bounds(&self) -> Vec<usize> {
+        let lens: Vec<usize> = match self {
+            Self::Float(s) => s.iter().map(|c| c.len()).collect(),
+            Self::Int(s) => s.iter().map(|c| c.len()).collect(),
+        };
+        let mut out = vec![0];
+        for l in lens {
+            out.push(out[out.len() - 1] + l);
+        }
+        out
+    }
+
+    /// Rows `range` (inside one chunk starting at `start` of chunk `chunk`).
+    fn piece(&self, chunk: usize, start: usize, range: std::ops::Range<usize>) -> Piece<'a> {
+        let r = range.start - start..range.end - start;
+        match self {
+            Self::Float(s) => Piece::Float(&s[chunk][r]),
+            Self::Int(s) => Piece::Int(&s[chunk][r]),
+        }
+    }
+}
+
+/// A run of rows of one column, inside one chunk.
+#[derive(Clone, Copy)]
+enum Piece<'a> {
+    Float(&'a [f64]),
+    Int(&'a [i64]),
+}
+
+/// A time as a count slot: `(slot, ok)`, `ok` when the time is a whole number in
+/// `0..WHOLE_TIMES`, and then `slot` is the time itself (always below `WHOLE_TIMES`).
+trait WholeTime: Copy {
+    fn slot(self) -> (usize, bool);
+}
+
+impl WholeTime for f64 {
+    #[inline]
+    fn slot(self) -> (usize, bool) {
+        // Adding 2^52 moves a whole number in 0..2^52 into the mantissa's low bits exactly;
+        // any fraction is rounded away, so the round trip fails. NaN fails every comparison.
+        const SHIFT: f64 = 4_503_599_627_370_496.0;
+        let y = self + SHIFT;
+        let ok = (y - SHIFT == self) & (self >= 0.0) & (self < WHOLE_TIMES as f64);
+        ((y.to_bits() as usize) & (WHOLE_TIMES - 1), ok)
+    }
+}
+
+impl WholeTime for i64 {
+    #[inline]
+    fn slot(self) -> (usize, bool) {
+        (
+            (self as usize) & (WHOLE_TIMES - 1),
+            (self as u64) < WHOLE_TIMES as u64,
+        )
+    }
+}
+
+/// An event code as `(1 for an event, ok)`, `ok` for 0 and 1 only.
+trait BinaryCode: Copy {
+    fn code(self) -> (usize, bool);
+}
+
+impl BinaryCode for f64 {
+    #[inline]
+    fn code(self) -> (usize, bool) {
+        let event = self == 1.0;
+        (usize::from(event), event | (self == 0.0))
+    }
+}
+
+impl BinaryCode for i64 {
+    #[inline]
+    fn code(self) -> (usize, bool) {
+        ((self & 1) as usize, (self as u64) < 2)
+    }
+}
+
+/// Censoring and event counts per whole-number time of one run of rows (slot `2 t` censored,
+/// `2 t + 1` events); `None` when a time is not a whole number in `0..WHOLE_TIMES` or an event
+/// code is not 0 or 1. Per run of 1024 rows: branch-free checks and slots, then one counter
+/// increment per row.
+fn count_block(time: Piece<'_>, event: Piece<'_>) -> Option<Vec<u32>> {
+    fn run<T: WholeTime, E: BinaryCode>(time: &[T], event: &[E]) -> Option<Vec<u32>> {
+        const RUN: usize = 1024;
+        let mut counts: Vec<u32> = Vec::new();
+        let mut slots = [0u32; RUN];
+        let mut ok = true;
+        for (time, event) in time.chunks(RUN).zip(event.chunks(RUN)) {
+            let mut top = 0;
+            for ((slot, &t), &e) in slots.iter_mut().zip(time).zip(event) {
+                let (k, t_ok) = t.slot();
+                let (c, e_ok) = e.code();
+                ok &= t_ok & e_ok;
+                // Below 2 WHOLE_TIMES: `slot()` masks the time.
+                *slot = (2 * k + c) as u32;
+                top = top.max(*slot);
+            }
+            if top as usize >= counts.len() {
+                counts.resize(
+                    (top as usize + 1)
+                        .max(2 * counts.len())
+                        .min(2 * WHOLE_TIMES),
+                    0,
+                );
+            }
+            for &slot in &slots[..time.len()] {
+                counts[slot as usize] += 1;
+            }
+        }
+        ok.then_some(counts)
+    }
+    match (time, event) {
+        (Piece::Float(t), Piece::Float(e)) => run(t, e),
+        (Piece::Float(t), Piece::Int(e)) => run(t, e),
+        (Piece::Int(t), Piece::Float(e)) => run(t, e),
+        (Piece::Int(t), Piece::Int(e)) => run(t, e),
+    }
+}
+
+/// The risk table of unweighted right-censored data read in place from `table` (no copy of
+/// the columns, no row index): durations whole numbers in `0..WHOLE_TIMES` (days, weeks) as
+/// `Float64` or `Int64`, events 0/1 as `Float64` or `Int64`, no nulls, and no entry times,
+/// weights, strata or subjects. One pass over fixed blocks of rows in parallel checks each
+/// value and counts events and censorings per time; the integer counts are merged exactly, so
+/// the result is the same for any number of threads. `None` when the data are not of that
+/// kind or a value is invalid: [`SurvivalData::from_table`] then reads them (and names the
+/// offending row).
+fn risk_table_in_place(table: &Table, columns: &SurvivalColumns) -> Option<Curve> {
+    use rayon::prelude::*;
+    if columns.entry.is_some()
+        || columns.weights.is_some()
+        || columns.strata.is_some()
+        || columns.id.is_some()
+    {
+        return None;
+    }
+    let time = Slices::of(table, &columns.duration)?;
+    let event = Slices::of(table, &columns.event)?;
+    // Runs of at most TALLY_BLOCK rows that lie inside one chunk of both columns.
+    let (tb, eb) = (time.bounds(), event.bounds());
+    let n = tb[tb.len() - 1];
+    if n == 0 || eb[eb.len() - 1] != n {
+        return None;
+    }
+    let mut blocks = Vec::with_capacity(n / TALLY_BLOCK + tb.len() + eb.len());
+    let (mut ti, mut ei, mut at) = (0, 0, 0);
+    while at < n {
+        while tb[ti + 1] <= at {
+            ti += 1;
+        }
+        while eb[ei + 1] <= at {
+            ei += 1;
+        }
+        let end = tb[ti + 1].min(eb[ei + 1]).min(at + TALLY_BLOCK);
+        blocks.push((
+            time.piece(ti, tb[ti], at..end),
+            event.piece(ei, eb[ei], at..end),
+        ));
+        at = end;
+    }
+    // Blocks not yet started are skipped once one has failed (the result is `None` anyway).
+    let failed = std::sync::atomic::AtomicBool::new(false);
+    let counts: Vec<Option<Vec<u32>>> = blocks
+        .par_iter()
+        .map(|&(t, e)| {
+            if failed.load(std::sync::atomic::Ordering::Relaxed) {
+                return None;
+            }
+            let counts = count_block(t, e);
+            if counts.is_none() {
+                failed.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+            counts
+        })
+        .collect();
+    let mut total: Vec<u64> = Vec::new();
+    for block in counts {
+        let block = block?;
+        if block.len() > total.len() {
+            total.resize(block.len(), 0);
+        }
+        for (sum, &c) in total.iter_mut().zip(&block) {
+            *sum += u64::from(c);
+        }
+    }
+    total.resize(total.len().next_multiple_of(2), 0);
+    let mut curve = Curve::default();
+    let mut at_risk = n as f64;
+    for (k, pair) in total.chunks_exact(2).enumerate() {
+        let (censored, events) = (pair[0], pair[1]);
+        if censored + events == 0 {
+            continue;
+        }
+        let (d, c) = (events as f64, censored as f64);
+        curve.time.push(k as f64);
+        curve.at_risk.push(at_risk);
+        curve.events.push(d);
+        curve.censored.push(c);
+        curve.entered.push(0.0);
+        at_risk -= d + c;
+    }
+    Some(curve)
+}
+
 /// Settings of [`kaplan_meier`] and [`nelson_aalen`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CurveOptions {
@@ -716,6 +937,12 @@ fn z_of(level: f64) -> Result<f64> {
 pub fn kaplan_meier(data: &SurvivalData, rows: &[usize], options: &CurveOptions) -> Result<Curve> {
     let z = z_of(options.level)?;
     let mut curve = risk_table(data, rows);
+    kaplan_meier_steps(&mut curve, z);
+    Ok(curve)
+}
+
+/// The Kaplan–Meier estimate and its log–log Greenwood intervals over a risk table.
+fn kaplan_meier_steps(curve: &mut Curve, z: f64) {
     let (mut s, mut v) = (1.0f64, 0.0f64);
     for k in 0..curve.time.len() {
         let (n, d) = (curve.at_risk[k], curve.events[k]);
@@ -746,7 +973,6 @@ pub fn kaplan_meier(data: &SurvivalData, rows: &[usize], options: &CurveOptions)
         curve.ci_low.push(lo.min(hi));
         curve.ci_high.push(lo.max(hi));
     }
-    Ok(curve)
 }
 
 /// The Nelson–Aalen estimate of the cumulative hazard, `Ĥ(t) = Σ_{t_k ≤ t} d_k / n_k`, with
@@ -764,6 +990,12 @@ pub fn kaplan_meier(data: &SurvivalData, rows: &[usize], options: &CurveOptions)
 pub fn nelson_aalen(data: &SurvivalData, rows: &[usize], options: &CurveOptions) -> Result<Curve> {
     let z = z_of(options.level)?;
     let mut curve = risk_table(data, rows);
+    nelson_aalen_steps(&mut curve, z);
+    Ok(curve)
+}
+
+/// The Nelson–Aalen estimate and its log-scale intervals over a risk table.
+fn nelson_aalen_steps(curve: &mut Curve, z: f64) {
     let (mut h, mut v) = (0.0f64, 0.0f64);
     for k in 0..curve.time.len() {
         let (n, d) = (curve.at_risk[k], curve.events[k]);
@@ -782,7 +1014,84 @@ pub fn nelson_aalen(data: &SurvivalData, rows: &[usize], options: &CurveOptions)
             curve.ci_high.push(0.0);
         }
     }
-    Ok(curve)
+}
+
+/// [`kaplan_meier`] of a whole table, read in place: the fast path for the common case of
+/// unweighted right-censored data with whole-number durations (days, weeks, below 65 536) and
+/// 0/1 events, as `Float64` or `Int64` columns without nulls, and no entry times, weights,
+/// strata or subjects. Durations and events are checked and counted per time in one parallel
+/// pass over fixed blocks of rows, without copying the columns; the counts are integers, so
+/// the result is the same for any number of threads, and equal to [`kaplan_meier`] on
+/// [`SurvivalData::from_table`].
+///
+/// `Ok(None)` when the data are not of that kind or hold an invalid value: read them with
+/// [`SurvivalData::from_table`], whose errors name the column and row.
+///
+/// # Example
+/// ```
+/// use aluna_stats::survival::{kaplan_meier_in_place, CurveOptions, SurvivalColumns};
+/// # use std::sync::Arc;
+/// # use arrow_array::{ArrayRef, Float64Array, Int64Array, RecordBatch};
+/// # use arrow_schema::{Field, Schema, DataType};
+/// # let schema = Arc::new(Schema::new(vec![Field::new("weeks", DataType::Float64, false),
+/// #     Field::new("arrest", DataType::Int64, false)]));
+/// # let cols: Vec<ArrayRef> = vec![Arc::new(Float64Array::from(vec![1.0, 2.0, 2.0, 3.0])),
+/// #     Arc::new(Int64Array::from(vec![1, 1, 0, 1]))];
+/// # let table = aluna_core::table::Table::new(schema.clone(),
+/// #     vec![RecordBatch::try_new(schema, cols).unwrap()]);
+/// let columns = SurvivalColumns { duration: "weeks".into(), event: "arrest".into(),
+///     ..Default::default() };
+/// let options = CurveOptions::default();
+/// let km = kaplan_meier_in_place(&table, &columns, &options).unwrap().unwrap();
+/// assert_eq!(km.time, vec![1.0, 2.0, 3.0]);
+/// assert_eq!(km.at_risk, vec![4.0, 3.0, 1.0]);
+/// assert!((km.estimate[1] - 0.75 * (2.0 / 3.0)).abs() < 1e-12);
+/// // Weighted data take the general path.
+/// let weighted = SurvivalColumns { weights: Some("w".into()), ..columns };
+/// assert!(kaplan_meier_in_place(&table, &weighted, &options).unwrap().is_none());
+/// ```
+pub fn kaplan_meier_in_place(
+    table: &Table,
+    columns: &SurvivalColumns,
+    options: &CurveOptions,
+) -> Result<Option<Curve>> {
+    let z = z_of(options.level)?;
+    Ok(risk_table_in_place(table, columns).map(|mut curve| {
+        kaplan_meier_steps(&mut curve, z);
+        curve
+    }))
+}
+
+/// [`nelson_aalen`] of a whole table, read in place: the fast path of
+/// [`kaplan_meier_in_place`] (same data, same checks, `Ok(None)` off it).
+///
+/// # Example
+/// ```
+/// use aluna_stats::survival::{nelson_aalen_in_place, CurveOptions, SurvivalColumns};
+/// # use std::sync::Arc;
+/// # use arrow_array::{ArrayRef, Int64Array, RecordBatch};
+/// # use arrow_schema::{Field, Schema, DataType};
+/// # let schema = Arc::new(Schema::new(vec![Field::new("weeks", DataType::Int64, false),
+/// #     Field::new("arrest", DataType::Int64, false)]));
+/// # let cols: Vec<ArrayRef> = vec![Arc::new(Int64Array::from(vec![1, 2, 2, 3])),
+/// #     Arc::new(Int64Array::from(vec![1, 1, 0, 1]))];
+/// # let table = aluna_core::table::Table::new(schema.clone(),
+/// #     vec![RecordBatch::try_new(schema, cols).unwrap()]);
+/// let columns = SurvivalColumns { duration: "weeks".into(), event: "arrest".into(),
+///     ..Default::default() };
+/// let na = nelson_aalen_in_place(&table, &columns, &Default::default()).unwrap().unwrap();
+/// assert!((na.estimate[2] - (0.25 + 1.0 / 3.0 + 1.0)).abs() < 1e-12);
+/// ```
+pub fn nelson_aalen_in_place(
+    table: &Table,
+    columns: &SurvivalColumns,
+    options: &CurveOptions,
+) -> Result<Option<Curve>> {
+    let z = z_of(options.level)?;
+    Ok(risk_table_in_place(table, columns).map(|mut curve| {
+        nelson_aalen_steps(&mut curve, z);
+        curve
+    }))
 }
 
 /// The mean cumulative function of recurrent events (Nelson 1995; Lawless & Nadeau 1995,
@@ -1077,6 +1386,172 @@ mod tests {
         let one = aluna_core::parallel::install(Some(1), || tally_by_time(&data, &rows)).unwrap();
         let two = aluna_core::parallel::install(Some(2), || tally_by_time(&data, &rows)).unwrap();
         assert_eq!(one, two);
+    }
+
+    #[test]
+    fn curves_read_in_place_equal_the_general_path() {
+        use arrow_array::{ArrayRef, Float64Array, Int64Array, RecordBatch};
+        use arrow_schema::{DataType, Field, Schema};
+        use std::sync::Arc;
+        // Whole days with -0.0, 0/1 events, as floats and as integers, in three record
+        // batches whose edges fall inside blocks.
+        let n = 3 * TALLY_BLOCK + 1234;
+        let days: Vec<f64> = (0..n)
+            .map(|i| match i % 1000 {
+                0 => -0.0,
+                _ => ((i * 7919) % 731) as f64,
+            })
+            .collect();
+        let events: Vec<i64> = (0..n).map(|i| i64::from(i % 3 != 0)).collect();
+        let columns = SurvivalColumns {
+            duration: "t".into(),
+            event: "e".into(),
+            ..Default::default()
+        };
+        let table = |t_type: DataType, e_type: DataType, t_cut: usize, e_cut: usize| {
+            let array = |v: &[f64], dt: &DataType| -> ArrayRef {
+                match dt {
+                    DataType::Int64 => Arc::new(Int64Array::from(
+                        v.iter().map(|&x| x as i64).collect::<Vec<_>>(),
+                    )),
+                    _ => Arc::new(Float64Array::from(v.to_vec())),
+                }
+            };
+            let schema = Arc::new(Schema::new(vec![
+                Field::new("t", t_type.clone(), false),
+                Field::new("e", e_type.clone(), false),
+            ]));
+            let e: Vec<f64> = events.iter().map(|&x| x as f64).collect();
+            let mut cuts = vec![0, t_cut.min(e_cut), t_cut.max(e_cut), n];
+            cuts.dedup();
+            let batches = cuts
+                .windows(2)
+                .map(|w| {
+                    let cols = vec![
+                        array(&days[w[0]..w[1]], &t_type),
+                        array(&e[w[0]..w[1]], &e_type),
+                    ];
+                    RecordBatch::try_new(schema.clone(), cols).unwrap()
+                })
+                .collect();
+            Table::new(schema, batches)
+        };
+        let options = CurveOptions::default();
+        for (t_type, e_type) in [
+            (DataType::Float64, DataType::Int64),
+            (DataType::Float64, DataType::Float64),
+            (DataType::Int64, DataType::Int64),
+            (DataType::Int64, DataType::Float64),
+        ] {
+            let table = table(t_type, e_type, 100_000, TALLY_BLOCK + 17);
+            let data = SurvivalData::from_table(&table, &columns, EventCodes::Binary).unwrap();
+            let rows: Vec<usize> = (0..n).collect();
+            for na in [false, true] {
+                let in_place = if na {
+                    nelson_aalen_in_place
+                } else {
+                    kaplan_meier_in_place
+                };
+                let fast = in_place(&table, &columns, &options).unwrap().unwrap();
+                let slow = if na {
+                    nelson_aalen(&data, &rows, &options).unwrap()
+                } else {
+                    kaplan_meier(&data, &rows, &options).unwrap()
+                };
+                assert_eq!(fast.time, slow.time);
+                assert_eq!(fast.at_risk, slow.at_risk);
+                assert_eq!(fast.events, slow.events);
+                assert_eq!(fast.censored, slow.censored);
+                assert_eq!(fast.estimate, slow.estimate);
+                assert_eq!(fast.ci_low, slow.ci_low);
+                assert_eq!(fast.variance_sum, slow.variance_sum);
+                // The same bits with one thread and with two.
+                let curve = |threads| {
+                    aluna_core::parallel::install(Some(threads), || {
+                        in_place(&table, &columns, &options)
+                    })
+                    .unwrap()
+                    .unwrap()
+                    .unwrap()
+                };
+                let (one, two) = (curve(1), curve(2));
+                assert_eq!(one.estimate, two.estimate);
+                assert_eq!(one.at_risk, two.at_risk);
+            }
+        }
+    }
+
+    #[test]
+    fn data_off_the_fast_path_go_the_general_way() {
+        use arrow_array::{ArrayRef, Float64Array, Int32Array, Int64Array, RecordBatch};
+        use arrow_schema::{Field, Schema};
+        use std::sync::Arc;
+        let read = |t: ArrayRef, e: ArrayRef, columns: &SurvivalColumns| {
+            let schema = Arc::new(Schema::new(vec![
+                Field::new("t", t.data_type().clone(), true),
+                Field::new("e", e.data_type().clone(), true),
+            ]));
+            let batch = RecordBatch::try_new(schema.clone(), vec![t, e]).unwrap();
+            let table = Table::new(schema, vec![batch]);
+            kaplan_meier_in_place(&table, columns, &CurveOptions::default()).unwrap()
+        };
+        let columns = SurvivalColumns {
+            duration: "t".into(),
+            event: "e".into(),
+            ..Default::default()
+        };
+        let floats = |v: Vec<f64>| -> ArrayRef { Arc::new(Float64Array::from(v)) };
+        let ints = |v: Vec<i64>| -> ArrayRef { Arc::new(Int64Array::from(v)) };
+        assert!(read(floats(vec![1.0, 2.0]), ints(vec![1, 0]), &columns).is_some());
+        let off: [(ArrayRef, ArrayRef); 11] = [
+            (floats(vec![1.0, 2.5]), ints(vec![1, 0])),
+            (floats(vec![1.0, -1.0]), ints(vec![1, 0])),
+            (floats(vec![1.0, f64::NAN]), ints(vec![1, 0])),
+            (floats(vec![1.0, f64::INFINITY]), ints(vec![1, 0])),
+            (floats(vec![1.0, WHOLE_TIMES as f64]), ints(vec![1, 0])),
+            (ints(vec![1, -3]), ints(vec![1, 0])),
+            (ints(vec![1, WHOLE_TIMES as i64]), ints(vec![1, 0])),
+            (floats(vec![1.0, 2.0]), ints(vec![1, 2])),
+            (floats(vec![1.0, 2.0]), ints(vec![1, -1])),
+            (floats(vec![1.0, 2.0]), floats(vec![1.0, 0.5])),
+            (
+                floats(vec![1.0, 2.0]),
+                Arc::new(Int32Array::from(vec![1, 0])),
+            ),
+        ];
+        for (t, e) in off {
+            assert!(
+                read(t.clone(), e.clone(), &columns).is_none(),
+                "{t:?} {e:?}"
+            );
+        }
+        let nulls: ArrayRef = Arc::new(Float64Array::from(vec![Some(1.0), None]));
+        assert!(read(nulls, ints(vec![1, 0]), &columns).is_none());
+        for with in [
+            SurvivalColumns {
+                entry: Some("t".into()),
+                ..columns.clone()
+            },
+            SurvivalColumns {
+                weights: Some("t".into()),
+                ..columns.clone()
+            },
+            SurvivalColumns {
+                strata: Some("e".into()),
+                ..columns.clone()
+            },
+            SurvivalColumns {
+                id: Some("e".into()),
+                ..columns.clone()
+            },
+        ] {
+            assert!(read(floats(vec![1.0, 2.0]), ints(vec![1, 0]), &with).is_none());
+        }
+        // An invalid value in a later block: no curve (the general path names the row).
+        let n = 5 * TALLY_BLOCK;
+        let mut t = vec![1.0; n];
+        t[n - 1] = 0.5;
+        assert!(read(floats(t), ints(vec![0; n]), &columns).is_none());
     }
 
     #[test]
