@@ -441,8 +441,14 @@ where
             acc
         })
         .collect();
+    add_in_order(&parts, len)
+}
+
+/// The element-wise sum of `parts` (each `len` long), added in order: the fixed order that
+/// makes block-parallel sums the same for any number of threads.
+pub(crate) fn add_in_order(parts: &[Vec<f64>], len: usize) -> Vec<f64> {
     let mut total = vec![0.0; len];
-    for part in &parts {
+    for part in parts {
         total.iter_mut().zip(part).for_each(|(t, x)| *t += x);
     }
     total

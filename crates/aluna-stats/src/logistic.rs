@@ -140,11 +140,7 @@ where
             },
         )
         .collect();
-    let mut total = vec![0.0; len];
-    for part in &parts {
-        total.iter_mut().zip(part).for_each(|(t, x)| *t += x);
-    }
-    total
+    crate::design::add_in_order(&parts, len)
 }
 
 /// Add `Σ_i h_i x_i x_iᵀ` over one block (columns `x`, weights `h`) to the upper triangle of

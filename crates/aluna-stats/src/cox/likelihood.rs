@@ -27,7 +27,7 @@ use rayon::prelude::*;
 
 use super::{Order, Ties};
 use crate::columns::{cross_upper, dot, linear_predictor, scale_dot, sum, weight_total, Columns};
-use crate::design::{symmetric_from_upper, BLOCK};
+use crate::design::{add_in_order, symmetric_from_upper, BLOCK};
 use crate::survival::SurvivalData;
 
 /// Rows per sub-block of a piece: its columns stay in the core's cache between the steps.
@@ -395,7 +395,7 @@ impl PartialLikelihood {
                 acc
             })
             .collect();
-        add_in_order(parts, len)
+        add_in_order(&parts, len)
     }
 
     /// Down the tie groups of each stratum: the risk sets' `S0`, the log-likelihood's
@@ -680,15 +680,6 @@ fn sorted_columns(
         .map(|k| by_column.iter().map(|sums| sums[k]).collect())
         .collect();
     out
-}
-
-/// The element-wise sum of `parts`, added in order.
-fn add_in_order(parts: Vec<Vec<f64>>, len: usize) -> Vec<f64> {
-    let mut total = vec![0.0; len];
-    for part in &parts {
-        total.iter_mut().zip(part).for_each(|(t, x)| *t += x);
-    }
-    total
 }
 
 #[cfg(test)]
