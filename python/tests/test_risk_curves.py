@@ -152,6 +152,40 @@ def test_whole_days_read_in_place_match_lifelines_and_the_general_path():
         kaplan_meier(bad, duration="days", event="e", missing="drop")
 
 
+def test_in_place_path_reads_chunks_and_float_events_and_names_bad_rows():
+    # Whole days in a frame of several chunks (the native fast path reads each Arrow chunk in
+    # place), with events as floats 0.0/1.0 rather than integers.
+    rng = np.random.default_rng(11)
+    t = rng.exponential(300, size=150_000)
+    days = np.ceil(np.minimum(t, 500.0))
+    event = (t < 500).astype(np.float64)
+    parts = [
+        pl.DataFrame({"days": days[a:b], "e": event[a:b], "one": np.ones(b - a)})
+        for a, b in [(0, 40_001), (40_001, 110_000), (110_000, 150_000)]
+    ]
+    df = pl.concat(parts, rechunk=False)
+    assert df.n_chunks() == 3
+    ref = lifelines_table(KaplanMeierFitter().fit(days, event), "survival_function_")
+    km = kaplan_meier(df, duration="days", event="e")
+    check_against(km.table, ref, "survival")
+    assert km.table.equals(kaplan_meier(df.rechunk(), duration="days", event="e").table)
+    # Weights of 1 take the general path: the same bits.
+    assert km.table.equals(kaplan_meier(df, duration="days", event="e", weights="one").table)
+    # Whole numbers too large to count by index (seconds) take the general path.
+    seconds = df.with_columns(pl.col("days") * 86_400.0)
+    ref = lifelines_table(KaplanMeierFitter().fit(days * 86_400.0, event), "survival_function_")
+    check_against(kaplan_meier(seconds, duration="days", event="e").table, ref, "survival")
+    # A negative duration in the last chunk: the general path names the user's row.
+    first_negative = pl.when(pl.int_range(pl.len()) == 0).then(-3.0).otherwise(pl.col("days"))
+    bad = pl.concat([*parts[:2], parts[2].with_columns(days=first_negative)], rechunk=False)
+    with pytest.raises(
+        BadValueError, match=r"`days`, row 110000: expected a finite, non-negative duration"
+    ):
+        kaplan_meier(bad, duration="days", event="e")
+    with pytest.raises(BadValueError, match=r"`days`, row 110000"):
+        nelson_aalen(bad, duration="days", event="e")
+
+
 @pytest.mark.parametrize("groups", [2, 4])
 def test_logrank_matches_lifelines_and_statsmodels(rossi, groups):
     df = rossi.with_columns(g=(pl.col("prio") % groups) if groups > 2 else pl.col("fin"))
